@@ -1,0 +1,171 @@
+// ffmpeg as a subprocess: which binary, and decoding chosen frames to raw RGB over a pipe.
+import { spawn, execFileSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { createRequire } from 'node:module';
+import { delimiter, join } from 'node:path';
+
+let resolved: { path: string; major: number } | undefined;
+
+/**
+ * The ffmpeg to run: $FFMPEG_PATH when set, else the system's `ffmpeg` on PATH, else the static
+ * binary shipped in the npm package @ffmpeg-installer/ffmpeg (so `npm ci` is enough on a bare machine).
+ */
+export function ffmpegBinary(): { path: string; major: number } {
+  if (resolved) return resolved;
+  const candidates: string[] = [];
+  if (process.env.FFMPEG_PATH) candidates.push(process.env.FFMPEG_PATH);
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) if (dir) candidates.push(join(dir, 'ffmpeg'));
+  try {
+    const req = createRequire(import.meta.url);
+    candidates.push((req('@ffmpeg-installer/ffmpeg') as { path: string }).path);
+  } catch {
+    // the package has no binary for this platform; the error below says what to do
+  }
+  for (const path of candidates) {
+    try {
+      accessSync(path, constants.X_OK);
+    } catch {
+      continue;
+    }
+    const banner = execFileSync(path, ['-hide_banner', '-version'], { encoding: 'utf8' }).split('\n')[0];
+    // "ffmpeg version 5.1.6-0+deb12u1", "ffmpeg version n7.0", or a git build "N-47683-g0e8eb07980" (4.x era)
+    const m = /version n?(\d+)\./.exec(banner);
+    resolved = { path, major: m ? Number(m[1]) : 4 };
+    return resolved;
+  }
+  throw new Error(
+    'ffmpeg not found: set FFMPEG_PATH, install ffmpeg (apt-get install ffmpeg), or run `npm install` so that ' +
+      '@ffmpeg-installer/ffmpeg provides its binary',
+  );
+}
+
+/** Output option that passes every decoded frame through unchanged (no duplication or dropping by timestamp). */
+function passthrough(major: number): string[] {
+  return major >= 5 ? ['-fps_mode', 'passthrough'] : ['-vsync', '0'];
+}
+
+export interface SelectResult {
+  /** The selected frames in order, each width*height*3 RGB bytes. */
+  frames: Uint8Array[];
+  /** How many frames the decoder produced for the whole clip. */
+  decodedCount: number;
+}
+
+/**
+ * Decodes the clip once and returns the frames whose decoded index is in `indices` (ascending) or is
+ * >= `alsoFrom`; the decoder's total frame count comes back too, from a second (null) output fed by
+ * the same decode. The select filter still decodes every frame (inter-coded video needs that) but
+ * only the chosen ones are converted to RGB and piped.
+ */
+export function decodeSelected(
+  path: string, width: number, height: number, indices: number[], alsoFrom = Number.POSITIVE_INFINITY,
+): Promise<SelectResult> {
+  const { path: bin, major } = ffmpegBinary();
+  const terms = [...new Set(indices)].map((i) => `eq(n\\,${i})`);
+  if (Number.isFinite(alsoFrom)) terms.push(`gte(n\\,${alsoFrom})`);
+  const expr = terms.length > 0 ? terms.join('+') : '0';
+  const args = [
+    '-hide_banner', '-nostdin', '-v', 'error', '-progress', 'pipe:2', '-i', path,
+    '-filter_complex', `[0:v:0]split=2[count][pick];[pick]select='${expr}'[out]`,
+    // the counting output must come first: -progress reports the first output's frame count
+    '-map', '[count]', ...passthrough(major), '-f', 'null', '-',
+    '-map', '[out]', ...passthrough(major), '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
+  ];
+  return runFfmpeg(bin, args, path, width, height);
+}
+
+/** Decodes the whole clip to count its frames (no pixels piped). */
+export async function countFrames(path: string): Promise<number> {
+  const { path: bin, major } = ffmpegBinary();
+  const args = ['-hide_banner', '-nostdin', '-v', 'error', '-progress', 'pipe:2', '-i', path,
+    '-map', '0:v:0', ...passthrough(major), '-f', 'null', '-'];
+  return (await runFfmpeg(bin, args, path, 0, 0)).decodedCount;
+}
+
+function runFfmpeg(bin: string, args: string[], path: string, width: number, height: number): Promise<SelectResult> {
+  const frameBytes = width * height * 3;
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const frames: Uint8Array[] = [];
+    let pending: Uint8Array[] = [];
+    let pendingBytes = 0;
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      pending.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+      pendingBytes += chunk.length;
+      while (frameBytes > 0 && pendingBytes >= frameBytes) {
+        const all = pending.length === 1 ? pending[0] : concat(pending, pendingBytes);
+        frames.push(all.slice(0, frameBytes));
+        const rest = all.subarray(frameBytes);
+        pending = rest.length > 0 ? [rest] : [];
+        pendingBytes = rest.length;
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString('utf8');
+      if (stderr.length > 1 << 20) stderr = stderr.slice(-(1 << 16));
+    });
+    child.on('error', (e) => reject(new Error(`${path}: could not run ffmpeg (${bin}): ${e.message}`)));
+    child.on('close', (code, signal) => {
+      const counts = [...stderr.matchAll(/^frame=(\d+)$/gm)];
+      const errors = stderr.split('\n').filter((l) => l && !/^[a-z_0-9]+=/.test(l));
+      if (code !== 0) {
+        const why = errors.slice(-3).join('; ') || `exit ${code ?? signal}`;
+        reject(new Error(`ffmpeg could not decode it: ${why}`));
+        return;
+      }
+      if (pendingBytes !== 0) {
+        reject(new Error(`ffmpeg's frames are not ${width}x${height} as the container says (${pendingBytes} bytes left over)`));
+        return;
+      }
+      if (counts.length === 0) {
+        reject(new Error(`ffmpeg reported no frame count${errors.length ? `: ${errors.slice(-2).join('; ')}` : ''}`));
+        return;
+      }
+      resolve({ frames, decodedCount: Number(counts[counts.length - 1][1]) });
+    });
+  });
+}
+
+function concat(parts: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+export interface FfmpegStreamInfo {
+  codec: string;
+  width: number;
+  height: number;
+  fps: number;
+}
+
+/** Reads the first video stream's codec, size and frame rate from `ffmpeg -i`'s description of the input. */
+export function probeWithFfmpeg(path: string): Promise<FfmpegStreamInfo> {
+  const { path: bin } = ffmpegBinary();
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, ['-hide_banner', '-nostdin', '-i', path], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let text = '';
+    child.stderr.on('data', (c: Buffer) => (text += c.toString('utf8')));
+    child.on('error', (e) => reject(new Error(`${path}: could not run ffmpeg (${bin}): ${e.message}`)));
+    child.on('close', () => {
+      const line = text.split('\n').find((l) => /Stream #\S+.*: Video: /.test(l));
+      const size = line && /, (\d{2,5})x(\d{2,5})[ ,]/.exec(line);
+      if (!line || !size) {
+        const last = text.trim().split('\n').pop() ?? '';
+        reject(new Error(`ffmpeg finds no video stream in it${last ? ` (${last.trim()})` : ''}`));
+        return;
+      }
+      const fps = /, ([\d.]+) fps/.exec(line) ?? /, ([\d.]+) tbr/.exec(line);
+      resolve({
+        codec: /Video: (\w+)/.exec(line)?.[1] ?? 'unknown',
+        width: Number(size[1]), height: Number(size[2]),
+        fps: fps ? Number(fps[1]) : 0,
+      });
+    });
+  });
+}
