@@ -1,0 +1,92 @@
+// What a frames folder records about itself, so later runs can resume, and training can trust it.
+//   <out>/prepare.json            the settings the folder was made with (checked before any work)
+//   <out>/<class>/<clip>/meta.json one clip's record, written inside the clip folder before its atomic rename
+//   <out>/manifest.json           every clip of the last run plus the clips that failed, written at the end
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { frameFileName } from './frames.js';
+
+export interface PrepareSettings {
+  frames: number;
+  /** How indices are chosen; recorded so a folder made by another rule is never mixed in. */
+  sampling: 'floor(linspace(0,n-1,k)) over decoded frames';
+  jpegQuality: number;
+}
+
+export interface ClipRecord {
+  clip: string;
+  class: string;
+  /** Path of the source relative to the data folder. */
+  source: string;
+  sourceSize: number;
+  sourceMtimeMs: number;
+  frameCount: number;
+  containerFrames: number | null;
+  indices: number[];
+  fps: number;
+  width: number;
+  height: number;
+  codec: string;
+  decoder: string;
+  settings: PrepareSettings;
+}
+
+export interface FailedClip {
+  path: string;
+  reason: string;
+}
+
+export interface Manifest {
+  version: 1;
+  data: string;
+  settings: PrepareSettings;
+  finished: string;
+  clips: ClipRecord[];
+  failed: FailedClip[];
+}
+
+export const SETTINGS_FILE = 'prepare.json';
+export const MANIFEST_FILE = 'manifest.json';
+export const CLIP_META = 'meta.json';
+
+export function defaultSettings(frames = 16, jpegQuality = 95): PrepareSettings {
+  return { frames, sampling: 'floor(linspace(0,n-1,k)) over decoded frames', jpegQuality };
+}
+
+export function sameSettings(a: PrepareSettings, b: PrepareSettings): boolean {
+  return a.frames === b.frames && a.sampling === b.sampling && a.jpegQuality === b.jpegQuality;
+}
+
+export function describeSettings(s: PrepareSettings): string {
+  return `${s.frames} frames, JPEG quality ${s.jpegQuality}, ${s.sampling}`;
+}
+
+/** Writes via a temporary file and a rename, so a reader never sees half a JSON file. */
+export function writeJsonAtomic(path: string, value: unknown): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(value, null, 1) + '\n');
+  renameSync(tmp, path);
+}
+
+export function readJson<T>(path: string): T | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The record of a finished clip folder, or undefined when the folder must be (re)made: missing,
+ * half-written, made with other settings, or from a source file that changed since.
+ */
+export function finishedClip(
+  clipDir: string, settings: PrepareSettings, source: { size: number; mtimeMs: number },
+): ClipRecord | undefined {
+  const rec = readJson<ClipRecord>(join(clipDir, CLIP_META));
+  if (!rec || !rec.settings || !sameSettings(rec.settings, settings)) return undefined;
+  if (rec.sourceSize !== source.size || rec.sourceMtimeMs !== source.mtimeMs) return undefined;
+  for (let i = 0; i < settings.frames; i++) if (!existsSync(join(clipDir, frameFileName(i, settings.frames)))) return undefined;
+  return rec;
+}

@@ -1,0 +1,84 @@
+// npm run prepare:hmdb -- --data <videos dir> --out <frames dir> [options]
+import { parseArgs } from 'node:util';
+import { prepare, PrepareError } from './prepare.js';
+
+const USAGE = `usage: npm run prepare:hmdb -- --data <videos dir> --out <frames dir> [options]
+
+  --data DIR        one subfolder per action class holding .avi/.mp4/.webm/.mkv clips (HMDB51's layout)
+  --out DIR         where <class>/<clip>/frame00.jpg … frame15.jpg, manifest.json and the split go
+  --frames N        frames per clip, equally spaced over the whole clip (default 16)
+  --quality Q       JPEG quality 1-100 (default 95, as OpenCV's imwrite)
+  --jobs N          worker threads (default: all cores)
+  --decoder D       auto | ffmpeg | mjpeg-ts (default auto: pure TypeScript for Motion-JPEG AVI, else ffmpeg)
+  --classes SPEC    a number (the first N classes in sorted order) or names: clap,wave,…
+  --force           redo a frames folder that was made with other settings
+  --no-progress     no progress bar
+`;
+
+function fail(message: string): never {
+  process.stderr.write(`prepare: ${message}\n`);
+  process.exit(2);
+}
+
+function positiveInt(name: string, v: string | undefined, dflt: number, max = Number.MAX_SAFE_INTEGER): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > max) fail(`--${name} must be an integer from 1 to ${max}, got '${v}'`);
+  return n;
+}
+
+async function main(): Promise<void> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        data: { type: 'string' }, out: { type: 'string' }, frames: { type: 'string' }, quality: { type: 'string' },
+        jobs: { type: 'string' }, decoder: { type: 'string' }, classes: { type: 'string' }, force: { type: 'boolean' },
+        'no-progress': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (e) {
+    fail(`${(e as Error).message}\n\n${USAGE}`);
+  }
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (!values.data || !values.out) fail(`--data and --out are required\n\n${USAGE}`);
+  const decoder = values.decoder ?? 'auto';
+  if (decoder !== 'auto' && decoder !== 'ffmpeg' && decoder !== 'mjpeg-ts') fail(`--decoder must be auto, ffmpeg or mjpeg-ts, got '${decoder}'`);
+  const { resolveClasses } = await import('./classes.js');
+  const { scanVideos } = await import('./prepare.js');
+  const classes = values.classes === undefined ? undefined : resolveClasses(values.classes, scanVideos(values.data).classes);
+
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  process.once('SIGTERM', () => controller.abort());
+  const summary = await prepare({
+    data: values.data, out: values.out, decoder, classes, force: values.force ?? false,
+    frames: positiveInt('frames', values.frames, 16, 1000), jpegQuality: positiveInt('quality', values.quality, 95, 100),
+    jobs: values.jobs === undefined ? undefined : positiveInt('jobs', values.jobs, 1, 1024),
+    progress: !values['no-progress'], signal: controller.signal,
+  });
+  const { clips, extracted, resumed, failed, seconds } = summary;
+  const rate = extracted > 0 ? ` (${(extracted / seconds).toFixed(1)} clips/s)` : '';
+  process.stderr.write(
+    `prepare: ${clips.length} clips ready in ${values.out}: ${extracted} extracted in ${seconds.toFixed(1)} s${rate}, ${resumed} resumed, ${failed.length} skipped\n`,
+  );
+  if (failed.length > 0) {
+    process.stderr.write(`skipped clips (also listed in ${summary.manifest}):\n`);
+    for (const f of failed) process.stderr.write(`  ${f.path}: ${f.reason}\n`);
+  }
+  if (clips.length === 0) {
+    process.stderr.write('prepare: no clip could be read; see the reasons above\n');
+    process.exitCode = 1;
+  }
+}
+
+main().catch((e) => {
+  if (e instanceof PrepareError) {
+    process.stderr.write(`\nprepare: ${e.message}\n`);
+    process.exit(e.message.startsWith('interrupted') ? 130 : 1);
+  }
+  throw e;
+});

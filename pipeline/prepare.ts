@@ -1,0 +1,225 @@
+// prepare: a folder of class subfolders of videos in, a folder of 16-frame JPEG clips out.
+// Clips go to worker threads; each clip folder appears atomically, so a stopped run resumes where it was.
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { extname, join, parse, relative, resolve } from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { VIDEO_EXTENSIONS, type DecoderChoice } from './extract.js';
+import {
+  defaultSettings, describeSettings, finishedClip, MANIFEST_FILE, readJson, sameSettings, SETTINGS_FILE, writeJsonAtomic,
+  type ClipRecord, type FailedClip, type Manifest, type PrepareSettings,
+} from './manifest.js';
+import { TEMP_PREFIX, type ClipTask } from './prepare-clip.js';
+import type { WorkerReply } from './prepare-worker.js';
+import { ProgressBar } from './progress.js';
+import { startWorker } from './workers.js';
+
+export interface PrepareOptions {
+  data: string;
+  out: string;
+  frames?: number;
+  jpegQuality?: number;
+  /** Worker threads (default: all cores). */
+  jobs?: number;
+  /** Redo a folder made with other settings instead of refusing. */
+  force?: boolean;
+  decoder?: DecoderChoice;
+  /** Only these classes (names), already resolved from --classes. */
+  classes?: string[];
+  /** Show the progress bar (default: true). */
+  progress?: boolean;
+  /** Where messages go (default: stderr). */
+  log?: (line: string) => void;
+  /** Aborting stops the workers; finished clips stay, the next run resumes. */
+  signal?: AbortSignal;
+}
+
+export interface PrepareSummary {
+  /** Every good clip, resumed or new, sorted by class then clip. */
+  clips: ClipRecord[];
+  /** Clips extracted in this run. */
+  extracted: number;
+  /** Clips already done by an earlier run with the same settings. */
+  resumed: number;
+  failed: FailedClip[];
+  /** Class folders that hold no video. */
+  emptyClasses: string[];
+  seconds: number;
+  manifest: string;
+}
+
+/** A problem with the whole run (not one clip): the message names the path and the fix. */
+export class PrepareError extends Error {}
+
+export interface SourceClip {
+  className: string;
+  clip: string;
+  path: string;
+}
+
+/** The class folders of `data` (sorted, hidden ones skipped) and their videos. */
+export function scanVideos(data: string): { classes: string[]; clips: SourceClip[]; emptyClasses: string[]; duplicates: FailedClip[] } {
+  if (!existsSync(data)) throw new PrepareError(`data folder ${data} does not exist: pass --data <folder with one subfolder of videos per class>`);
+  if (!statSync(data).isDirectory()) throw new PrepareError(`${data} is not a folder: --data takes a folder with one subfolder of videos per class`);
+  const classes = readdirSync(data, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
+    .map((d) => d.name)
+    .sort();
+  if (classes.length === 0) {
+    throw new PrepareError(`data folder ${data} has no class subfolders: lay it out as <data>/<class>/<clip>.avi (HMDB51's layout)`);
+  }
+  const clips: SourceClip[] = [];
+  const emptyClasses: string[] = [];
+  const duplicates: FailedClip[] = [];
+  for (const className of classes) {
+    const dir = join(data, className);
+    const files = readdirSync(dir, { withFileTypes: true })
+      .filter((f) => f.isFile() && VIDEO_EXTENSIONS.includes(extname(f.name).toLowerCase()))
+      .map((f) => f.name)
+      .sort();
+    if (files.length === 0) emptyClasses.push(className);
+    const seen = new Map<string, string>();
+    for (const name of files) {
+      const clip = parse(name).name;
+      const first = seen.get(clip);
+      if (first !== undefined) {
+        duplicates.push({ path: join(dir, name), reason: `same clip name as ${first}; rename one of them` });
+        continue;
+      }
+      seen.set(clip, name);
+      clips.push({ className, clip, path: join(dir, name) });
+    }
+  }
+  return { classes, clips, emptyClasses, duplicates };
+}
+
+/** Checks (or records) the settings of the frames folder; throws when it was made with others and force is off. */
+function claimOutput(out: string, settings: PrepareSettings, force: boolean): void {
+  mkdirSync(out, { recursive: true });
+  const file = join(out, SETTINGS_FILE);
+  const prev = readJson<{ settings: PrepareSettings }>(file);
+  if (prev?.settings && !sameSettings(prev.settings, settings) && !force) {
+    throw new PrepareError(
+      `${out} holds frames made with other settings (${describeSettings(prev.settings)}; ${file}), ` +
+        `this run asks for ${describeSettings(settings)}: pass --force to redo them there, or choose another --out`,
+    );
+  }
+  if (!prev?.settings || !sameSettings(prev.settings, settings)) writeJsonAtomic(file, { version: 1, settings });
+}
+
+/** Removes clip folders left half-made by a stopped run (only our own temporary names). */
+function removeLeftovers(out: string, classes: string[]): void {
+  for (const c of classes) {
+    const dir = join(out, c);
+    if (!existsSync(dir)) continue;
+    for (const name of readdirSync(dir)) if (name.startsWith(TEMP_PREFIX)) rmSync(join(dir, name), { recursive: true, force: true });
+  }
+}
+
+export async function prepare(opts: PrepareOptions): Promise<PrepareSummary> {
+  const t0 = performance.now();
+  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const data = resolve(opts.data);
+  const out = resolve(opts.out);
+  const settings = defaultSettings(opts.frames ?? 16, opts.jpegQuality ?? 95);
+  const scan = scanVideos(data);
+  let sources = scan.clips;
+  if (opts.classes) {
+    const unknown = opts.classes.filter((c) => !scan.classes.includes(c));
+    if (unknown.length > 0) throw new PrepareError(`--classes names ${unknown.join(', ')}, which ${data} has no folder for (it has ${scan.classes.join(', ')})`);
+    sources = sources.filter((s) => opts.classes!.includes(s.className));
+  }
+  const emptyClasses = scan.emptyClasses.filter((c) => !opts.classes || opts.classes.includes(c));
+  for (const c of emptyClasses) log(`warning: class folder ${join(data, c)} holds no video (${VIDEO_EXTENSIONS.join(' ')}); it is left out`);
+  if (sources.length === 0) throw new PrepareError(`no videos (${VIDEO_EXTENSIONS.join(' ')}) in the class folders of ${data}`);
+
+  claimOutput(out, settings, opts.force ?? false);
+  removeLeftovers(out, scan.classes);
+
+  const done: ClipRecord[] = [];
+  const todo: ClipTask[] = [];
+  for (const s of sources) {
+    const st = statSync(s.path);
+    const rec = finishedClip(join(out, s.className, s.clip), settings, st);
+    if (rec) done.push(rec);
+    else todo.push({ path: s.path, source: relative(data, s.path), className: s.className, clip: s.clip, out, settings, decoder: opts.decoder ?? 'auto' });
+  }
+  const resumed = done.length;
+  if (resumed > 0) log(`${out}: ${resumed} of ${sources.length} clips already done, resuming`);
+
+  const failed: FailedClip[] = [...scan.duplicates];
+  const bar = opts.progress === false || todo.length === 0 ? undefined : new ProgressBar('prepare');
+  const state = { done: 0, total: todo.length, failed: 0 };
+  const onFail = (path: string, reason: string): void => {
+    failed.push({ path, reason });
+    state.failed++;
+    (bar ? (l: string) => bar.log(l) : log)(`skipped ${path}: ${reason}`);
+  };
+  await runPool(todo, Math.max(1, Math.min(opts.jobs ?? availableParallelism(), todo.length)), opts.signal, (task, reply) => {
+    if (reply.ok) done.push(reply.record);
+    else onFail(task.path, reply.reason);
+    state.done++;
+    bar?.update(state);
+  });
+  bar?.finish(state);
+
+  done.sort((a, b) => (a.class === b.class ? (a.clip < b.clip ? -1 : a.clip > b.clip ? 1 : 0) : a.class < b.class ? -1 : 1));
+  const manifest: Manifest = { version: 1, data, settings, finished: new Date().toISOString(), clips: done, failed };
+  const manifestPath = join(out, MANIFEST_FILE);
+  writeJsonAtomic(manifestPath, manifest);
+  return {
+    clips: done, extracted: done.length - resumed, resumed, failed, emptyClasses,
+    seconds: (performance.now() - t0) / 1000, manifest: manifestPath,
+  };
+}
+
+/** Runs tasks on `jobs` worker threads, one task per worker at a time; a crashed worker fails its task and is replaced. */
+async function runPool(
+  tasks: ClipTask[], jobs: number, signal: AbortSignal | undefined, onReply: (task: ClipTask, reply: WorkerReply) => void,
+): Promise<void> {
+  if (tasks.length === 0) return;
+  const workers = new Set<Worker>();
+  let next = 0;
+  let finished = 0;
+  await new Promise<void>((resolveAll, rejectAll) => {
+    const stop = (): void => {
+      for (const w of workers) void w.terminate();
+      rejectAll(new PrepareError('interrupted: finished clips are kept, run the same command again to resume'));
+    };
+    if (signal?.aborted) return stop();
+    signal?.addEventListener('abort', stop, { once: true });
+    const spawn = (): void => {
+      const w = startWorker(import.meta.url, 'prepare-worker');
+      workers.add(w);
+      let current = -1;
+      const feed = (): void => {
+        if (next >= tasks.length) {
+          workers.delete(w);
+          void w.terminate();
+          return;
+        }
+        current = next++;
+        w.postMessage({ id: current, task: tasks[current] });
+      };
+      w.on('message', (reply: WorkerReply) => {
+        onReply(tasks[reply.id], reply);
+        if (++finished === tasks.length) {
+          signal?.removeEventListener('abort', stop);
+          resolveAll();
+        }
+        feed();
+      });
+      w.on('error', (e) => {
+        workers.delete(w);
+        if (current >= 0) {
+          onReply(tasks[current], { id: current, ok: false, reason: `worker crashed: ${e.message}`, expected: false });
+          current = -1;
+          if (++finished === tasks.length) return resolveAll();
+        }
+        spawn();
+      });
+      feed();
+    };
+    for (let i = 0; i < jobs; i++) spawn();
+  });
+}
