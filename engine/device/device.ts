@@ -1,0 +1,132 @@
+// The one WebGPU device webgrad runs on: Dawn through the `webgpu` package in Node,
+// navigator.gpu in browsers. init() is idempotent; every op calls gpu() to get it.
+
+import { debugFlags } from './debug.js';
+
+export interface InitOptions {
+  /** 'high-performance' by default, so laptops pick the discrete GPU. */
+  powerPreference?: GPUPowerPreference;
+  /** Use this device instead of creating one (e.g. shared with a renderer). */
+  device?: GPUDevice;
+  /** Receives errors WebGPU reports outside an error scope (the kernel runtime records them). */
+  onError?: (message: string) => void;
+}
+
+export interface GpuContext {
+  device: GPUDevice;
+  adapterName: string;
+  features: ReadonlySet<string>;
+  limits: GPUSupportedLimits;
+  hasTimestamps: boolean;
+  hasF16: boolean;
+  subgroupSize: number;
+}
+
+let context: GpuContext | undefined;
+let pending: Promise<GpuContext> | undefined;
+let lostReason: string | undefined;
+
+const installHint =
+  'webgrad needs a WebGPU adapter. In Node run `npm run setup` (installs Mesa\'s lavapipe Vulkan driver on Debian), ' +
+  'or install a Vulkan driver for your GPU (libvulkan1 + mesa-vulkan-drivers >= 24, or the vendor driver). ' +
+  'In a browser use one with WebGPU enabled (Chrome/Edge 113+, Firefox 141+, Safari 26+).';
+
+async function nodeGpu(): Promise<GPU> {
+  const proc = (globalThis as { process?: { env: Record<string, string | undefined> } }).process;
+  // Vulkan's loader and Mesa want a runtime dir; containers and CI often lack one.
+  if (proc && !proc.env.XDG_RUNTIME_DIR) proc.env.XDG_RUNTIME_DIR = '/tmp';
+  const moduleName = 'webgpu';
+  const dawn = (await import(/* @vite-ignore */ moduleName)) as {
+    create: (flags: string[]) => GPU;
+    globals: Record<string, unknown>;
+  };
+  for (const [name, value] of Object.entries(dawn.globals)) {
+    if (!(name in globalThis)) (globalThis as Record<string, unknown>)[name] = value;
+  }
+  return dawn.create([]);
+}
+
+async function findGpu(): Promise<GPU> {
+  const nav = (globalThis as { navigator?: { gpu?: GPU } }).navigator;
+  if (nav?.gpu) return nav.gpu;
+  if ((globalThis as { process?: unknown }).process) return nodeGpu();
+  throw new Error(`webgrad: no WebGPU in this environment. ${installHint}`);
+}
+
+async function describe(adapter: GPUAdapter): Promise<string> {
+  const info = adapter.info ?? ({} as GPUAdapterInfo);
+  const parts = [info.vendor, info.architecture, info.device, info.description].filter((p) => p && p.length > 0);
+  return parts.length > 0 ? parts.join(' ') : 'unknown adapter';
+}
+
+function wantedLimits(adapter: GPUAdapter): Record<string, number> {
+  const names = [
+    'maxStorageBufferBindingSize', 'maxBufferSize', 'maxComputeWorkgroupStorageSize',
+    'maxComputeInvocationsPerWorkgroup', 'maxComputeWorkgroupSizeX', 'maxComputeWorkgroupSizeY',
+    'maxComputeWorkgroupsPerDimension', 'maxStorageBuffersPerShaderStage',
+  ] as const;
+  const limits: Record<string, number> = {};
+  for (const name of names) limits[name] = adapter.limits[name];
+  return limits;
+}
+
+async function create(options: InitOptions): Promise<GpuContext> {
+  let device = options.device;
+  let adapterName = 'user-supplied device';
+  if (!device) {
+    const gpuApi = await findGpu();
+    const adapter = await gpuApi.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
+    if (!adapter) throw new Error(`webgrad: no WebGPU adapter found. ${installHint}`);
+    adapterName = await describe(adapter);
+    const optional: GPUFeatureName[] = ['timestamp-query', 'shader-f16', 'subgroups'];
+    const requiredFeatures = optional.filter((f) => adapter.features.has(f));
+    device = await adapter.requestDevice({ requiredFeatures, requiredLimits: wantedLimits(adapter) });
+  }
+  device.lost.then((info) => {
+    lostReason = `${info.reason}: ${info.message}`;
+    if (info.reason !== 'destroyed') console.error(`webgrad: GPU device lost (${lostReason})`);
+  });
+  device.onuncapturederror = (event: GPUUncapturedErrorEvent) => {
+    options.onError?.(`webgrad: WebGPU error: ${event.error.message}`);
+  };
+  const features = new Set<string>([...device.features]);
+  const subgroupSize = (device.adapterInfo as { subgroupMinSize?: number } | undefined)?.subgroupMinSize ?? 0;
+  return {
+    device,
+    adapterName,
+    features,
+    limits: device.limits,
+    hasTimestamps: features.has('timestamp-query'),
+    hasF16: features.has('shader-f16'),
+    subgroupSize,
+  };
+}
+
+/** Creates the device (once). Safe to call many times and concurrently. */
+export async function init(options: InitOptions = {}): Promise<GpuContext> {
+  if (context) return context;
+  pending ??= create(options).then((ctx) => {
+    context = ctx;
+    if (debugFlags.validate) console.error(`webgrad: device on ${ctx.adapterName}`);
+    return ctx;
+  });
+  try {
+    return await pending;
+  } catch (error) {
+    pending = undefined;
+    throw error;
+  }
+}
+
+/** The initialised device; throws a clear error before init() or after device loss. */
+export function gpu(): GpuContext {
+  if (lostReason) throw new Error(`webgrad: the GPU device was lost (${lostReason}); restart the process.`);
+  if (!context) {
+    throw new Error('webgrad: the GPU is not initialised yet. `await init()` (exported by webgrad) before creating tensors.');
+  }
+  return context;
+}
+
+export function isInitialised(): boolean {
+  return context !== undefined;
+}

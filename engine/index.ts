@@ -1,0 +1,39 @@
+// webgrad's public API. Importing it starts creating the GPU device (top-level await), so
+// `import { randn } from 'webgrad'` is all a program needs; a machine without WebGPU gets
+// the error at the first tensor op, with what to install.
+
+import './ops/methods.js';
+import { init } from './init.js';
+
+export { init, shaderFamilies, type WebgradInitOptions } from './init.js';
+export { gpu, isInitialised, type GpuContext } from './device/device.js';
+export { Tensor, type NestedArray } from './tensor/tensor.js';
+export { type DType, toDType } from './tensor/dtype.js';
+export { tidy, keep, memoryStats, type MemoryStats } from './tensor/memory.js';
+export { noGrad, enableGrad, isGradEnabled } from './autograd/grad-mode.js';
+export { gradcheck, type GradcheckOptions, type GradcheckResult } from './autograd/gradcheck.js';
+export { synchronize, flush, kernelTimings, compiledKernelCount } from './kernels/runtime.js';
+export {
+  tensor, full, zeros, ones, zerosLike, onesLike, fullLike, arange, linspace,
+  rand, randn, bernoulli, randint, manualSeed, type CreateOptions,
+} from './ops/creation.js';
+export {
+  neg, abs, exp, log, sqrt, rsqrt, relu, sigmoid, tanh, gelu, clamp, sin, cos, square, reciprocal,
+} from './ops/unary.js';
+export {
+  add, sub, mul, div, pow, maximum, minimum, eq, ne, lt, le, gt, ge, where, to, type Operand,
+} from './ops/binary.js';
+export {
+  sum, mean, amax, amin, max, min, argmax, argmin, variance as var, variance, std, sumTo,
+  type Dims, type ReduceOptions, type VarOptions, type ValuesIndices,
+} from './ops/reduce.js';
+export { matmul } from './ops/matmul.js';
+export { softmax, logSoftmax, crossEntropy, type CrossEntropyOptions } from './ops/softmax.js';
+export { gather, indexSelect, scatterAdd, cat, stack, oneHot } from './ops/indexing.js';
+export {
+  contiguous, clone, detach, view, reshape, flatten, permute, transpose, narrow, slice, expand, unsqueeze, squeeze,
+} from './ops/views.js';
+export { SGD, type SGDOptions } from './optim/sgd.js';
+
+// Auto-initialise; a failure (no adapter) is reported when the first op needs the device.
+await init().catch(() => undefined);

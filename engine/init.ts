@@ -1,0 +1,30 @@
+// init(): creates the device and loads the WGSL families. Ops need both, so everything
+// that creates tensors goes through here first.
+
+import { type GpuContext, init as initDevice, type InitOptions } from './device/device.js';
+import { reportGpuError } from './kernels/runtime.js';
+import { loadShaders } from './kernels/shader-source.js';
+
+export const shaderFamilies = [
+  'elementwise', 'math', 'reduce', 'random', 'gather', 'scatter', 'softmax', 'matmul', 'matmul_strided',
+] as const;
+
+export interface WebgradInitOptions extends InitOptions {
+  /** Where the shaders/ folder is served from (browsers); Node finds it next to the package. */
+  shaderBaseUrl?: string;
+}
+
+let ready: Promise<GpuContext> | undefined;
+
+/** Creates the GPU device and loads the kernels' sources. Idempotent. */
+export function init(options: WebgradInitOptions = {}): Promise<GpuContext> {
+  ready ??= (async () => {
+    const ctx = await initDevice({ onError: reportGpuError, ...options });
+    await loadShaders(shaderFamilies, options.shaderBaseUrl);
+    return ctx;
+  })().catch((error: unknown) => {
+    ready = undefined;
+    throw error;
+  });
+  return ready;
+}

@@ -1,0 +1,36 @@
+// Launchers for shaders/gather.wgsl and shaders/scatter.wgsl.
+
+import { gpu } from '../device/device.js';
+import { dispatch, kernel } from './runtime.js';
+import { shaderSource } from './shader-source.js';
+import { grid1d, type View, wgslType } from './view.js';
+
+function packed(values: readonly number[]): number[] {
+  const out = new Array<number>(8).fill(0);
+  values.forEach((v, i) => (out[i] = v));
+  return out;
+}
+
+/** out (contiguous, index's shape) = src gathered along dim by index. */
+export function launchGather(src: View, index: View, dim: number, out: View): void {
+  const n = index.shape.reduce((a, b) => a * b, 1);
+  if (n === 0) return;
+  const type = wgslType(src.dtype);
+  const k = kernel({ key: `gather:${type}`, inputs: 2, outputs: 1, wgsl: () => shaderSource('gather', { T: type }) });
+  const { groups, row } = grid1d(n, 256, gpu().limits.maxComputeWorkgroupsPerDimension);
+  const words = [n, row, index.shape.length, dim, src.offset, index.offset, src.shape[dim]!, 0,
+    ...packed(index.shape), ...packed(src.strides), ...packed(index.strides)];
+  dispatch(k, [{ buffer: src.buffer }, { buffer: index.buffer }, { buffer: out.buffer }], { u32: words }, groups);
+}
+
+/** out (contiguous, self's shape) = self + src scattered along dim by index. */
+export function launchScatterAdd(self: View, dim: number, index: View, src: View, out: View): void {
+  const n = self.shape.reduce((a, b) => a * b, 1);
+  if (n === 0) return;
+  const type = wgslType(self.dtype);
+  const k = kernel({ key: `scatter_add:${type}`, inputs: 3, outputs: 1, wgsl: () => shaderSource('scatter', { T: type }) });
+  const { groups, row } = grid1d(n, 256, gpu().limits.maxComputeWorkgroupsPerDimension);
+  const words = [n, row, self.shape.length, dim, self.offset, index.offset, src.offset, index.shape[dim]!,
+    ...packed(self.shape), ...packed(index.shape), ...packed(self.strides), ...packed(index.strides), ...packed(src.strides)];
+  dispatch(k, [{ buffer: self.buffer }, { buffer: index.buffer }, { buffer: src.buffer }, { buffer: out.buffer }], { u32: words }, groups);
+}

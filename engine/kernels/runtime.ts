@@ -1,0 +1,279 @@
+// Compiles kernels once per specialization key, records dispatches into one command
+// encoder and submits them together. Each kernel's parameters go into a uniform ring that
+// is written with a single writeBuffer just before the submit (queue order makes that
+// safe), and bound at a 256-byte-aligned offset.
+//
+// Binding convention shared by every shader in shaders/: binding 0 is `var<uniform> P`,
+// then the read-only storage inputs, then the read_write outputs.
+
+import { gpu } from '../device/device.js';
+import { debugFlags } from '../device/debug.js';
+import { gpuWait } from '../device/gpu-wait.js';
+
+export interface KernelDef {
+  /** Readable specialization key: everything that changes the WGSL. */
+  key: string;
+  inputs: number;
+  outputs: number;
+  /** Generates the WGSL; called only when `key` is not cached yet. */
+  wgsl: () => string;
+}
+
+export interface Kernel {
+  key: string;
+  pipeline: GPUComputePipeline;
+  layout: GPUBindGroupLayout;
+  inputs: number;
+  outputs: number;
+}
+
+export interface BufferBinding {
+  buffer: GPUBuffer;
+  /** Bytes; must be a multiple of minStorageBufferOffsetAlignment (usually 256). */
+  offset?: number;
+  size?: number;
+}
+
+const paramSlot = 256;
+const ringSlots = 2048;
+const kernels = new Map<string, Kernel>();
+const layouts = new Map<string, GPUBindGroupLayout>();
+
+let encoder: GPUCommandEncoder | undefined;
+let pass: GPUComputePassEncoder | undefined;
+let ring: GPUBuffer | undefined;
+const ringData = new ArrayBuffer(paramSlot * ringSlots);
+let ringUsed = 0;
+let recorded = 0;
+const timings = new Map<string, { count: number; ms: number }>();
+// Errors WebGPU reports asynchronously (compilation, validation, out-of-memory); the next
+// readback or synchronize() throws the first of them so a bad kernel never reads as zeros.
+const pendingChecks: Array<Promise<void>> = [];
+const gpuErrors: string[] = [];
+
+export function reportGpuError(message: string): void {
+  gpuErrors.push(message);
+}
+
+async function throwGpuErrors(): Promise<void> {
+  await Promise.all(pendingChecks.splice(0));
+  if (gpuErrors.length > 0) {
+    // Root causes first: a compile error explains the "invalid pipeline" errors after it.
+    const all = gpuErrors.splice(0).sort((a, b) => Number(b.includes('does not compile')) - Number(a.includes('does not compile')));
+    throw new Error(all.length === 1 ? all[0] : `${all[0]}\n(and ${all.length - 1} more WebGPU errors)`);
+  }
+}
+
+function layoutFor(inputs: number, outputs: number): GPUBindGroupLayout {
+  const id = `${inputs}:${outputs}`;
+  let layout = layouts.get(id);
+  if (layout) return layout;
+  const entries: GPUBindGroupLayoutEntry[] = [
+    { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } },
+  ];
+  for (let i = 0; i < inputs + outputs; i++) {
+    entries.push({
+      binding: i + 1,
+      visibility: GPUShaderStage.COMPUTE,
+      buffer: { type: i < inputs ? 'read-only-storage' : 'storage' },
+    });
+  }
+  layout = gpu().device.createBindGroupLayout({ label: `webgrad ${id}`, entries });
+  layouts.set(id, layout);
+  return layout;
+}
+
+function compileErrorText(key: string, code: string, messages: readonly GPUCompilationMessage[]): string {
+  const lines = code.split('\n');
+  const details = messages.filter((m) => m.type === 'error').map((m) => {
+    const line = lines[m.lineNum - 1] ?? '';
+    return `  ${m.lineNum}:${m.linePos} ${m.message}\n    ${line}`;
+  });
+  return `webgrad: WGSL for kernel '${key}' does not compile:\n${details.join('\n')}`;
+}
+
+/** The compiled kernel for `def.key`, compiling it on first use. */
+export function kernel(def: KernelDef): Kernel {
+  const cached = kernels.get(def.key);
+  if (cached) return cached;
+  const { device } = gpu();
+  const code = def.wgsl();
+  if (debugFlags.printShader) console.error(`// ---- kernel ${def.key}\n${code}`);
+  device.pushErrorScope('validation');
+  const module = device.createShaderModule({ label: def.key, code });
+  const layout = layoutFor(def.inputs, def.outputs);
+  const pipeline = device.createComputePipeline({
+    label: def.key,
+    layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+    compute: { module, entryPoint: 'main' },
+  });
+  // Compilation problems surface asynchronously; report them with the source lines.
+  pendingChecks.push(device.popErrorScope().then(async (error) => {
+    if (!error) return;
+    const info = await module.getCompilationInfo();
+    reportGpuError(info.messages.length ? compileErrorText(def.key, code, info.messages) : `webgrad: kernel '${def.key}': ${error.message}`);
+  }));
+  const compiled = { key: def.key, pipeline, layout, inputs: def.inputs, outputs: def.outputs };
+  kernels.set(def.key, compiled);
+  return compiled;
+}
+
+function ensureRing(device: GPUDevice): GPUBuffer {
+  ring ??= device.createBuffer({
+    label: 'webgrad params ring',
+    size: ringData.byteLength,
+    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
+  });
+  return ring;
+}
+
+function currentPass(device: GPUDevice): GPUComputePassEncoder {
+  if (!encoder) encoder = device.createCommandEncoder({ label: 'webgrad batch' });
+  if (!pass) pass = encoder.beginComputePass();
+  return pass;
+}
+
+/** Parameters are 32-bit words: numbers become u32 unless listed in `floats` (f32) — see Params. */
+export type ParamWords = ArrayLike<number>;
+
+export interface Params {
+  u32: ParamWords;
+  /** Word positions (within u32) that hold f32 values instead. */
+  f32At?: readonly number[];
+}
+
+function writeParams(words: Params): number {
+  if (ringUsed === ringSlots) flush();
+  const slot = ringUsed++;
+  const byteOffset = slot * paramSlot;
+  const u32 = new Uint32Array(ringData, byteOffset, paramSlot / 4);
+  const f32 = new Float32Array(ringData, byteOffset, paramSlot / 4);
+  const count = words.u32.length;
+  if (count > paramSlot / 4) throw new Error(`webgrad: internal error: ${count} parameter words exceed ${paramSlot / 4}`);
+  u32.fill(0);
+  for (let i = 0; i < count; i++) u32[i] = words.u32[i]! >>> 0;
+  for (const i of words.f32At ?? []) f32[i] = words.u32[i]!;
+  return byteOffset;
+}
+
+/** Records one dispatch into the open batch. */
+export function dispatch(k: Kernel, buffers: readonly BufferBinding[], params: Params, workgroups: readonly [number, number?, number?]): void {
+  const { device, limits } = gpu();
+  if (buffers.length !== k.inputs + k.outputs) {
+    throw new Error(`webgrad: internal error: kernel '${k.key}' takes ${k.inputs + k.outputs} buffers, got ${buffers.length}`);
+  }
+  const [x, y = 1, z = 1] = workgroups;
+  if (x === 0 || y === 0 || z === 0) return;
+  const maxGroups = limits.maxComputeWorkgroupsPerDimension;
+  if (x > maxGroups || y > maxGroups || z > maxGroups) {
+    throw new Error(`webgrad: kernel '${k.key}' needs ${x}x${y}x${z} workgroups, over this adapter's ${maxGroups} per dimension`);
+  }
+  const offset = writeParams(params);
+  const entries: GPUBindGroupEntry[] = [
+    { binding: 0, resource: { buffer: ensureRing(device), offset, size: paramSlot } },
+  ];
+  buffers.forEach((b, i) => entries.push({
+    binding: i + 1,
+    resource: { buffer: b.buffer, offset: b.offset ?? 0, size: b.size ?? b.buffer.size - (b.offset ?? 0) },
+  }));
+  const bindGroup = device.createBindGroup({ layout: k.layout, entries });
+  if (debugFlags.validate) {
+    flushTimed(k, bindGroup, [x, y, z]);
+    return;
+  }
+  const p = currentPass(device);
+  p.setPipeline(k.pipeline);
+  p.setBindGroup(0, bindGroup);
+  p.dispatchWorkgroups(x, y, z);
+  recorded++;
+}
+
+// Debug mode: each dispatch is submitted alone inside an error scope and timed, so
+// errors name the kernel and WEBGRAD_DEBUG prints where the time goes.
+function flushTimed(k: Kernel, bindGroup: GPUBindGroup, groups: [number, number, number]): void {
+  flush();
+  const { device } = gpu();
+  device.pushErrorScope('validation');
+  device.pushErrorScope('out-of-memory');
+  const p = currentPass(device);
+  p.setPipeline(k.pipeline);
+  p.setBindGroup(0, bindGroup);
+  p.dispatchWorkgroups(...groups);
+  recorded++;
+  const start = performance.now();
+  flush();
+  const report = (error: GPUError | null) => {
+    if (error) reportGpuError(`webgrad: kernel '${k.key}' (${groups.join('x')} workgroups) failed: ${error.message}`);
+  };
+  pendingChecks.push(device.popErrorScope().then(report), device.popErrorScope().then(report));
+  void gpuWait(device.queue.onSubmittedWorkDone()).then(() => {
+    const entry = timings.get(k.key) ?? { count: 0, ms: 0 };
+    entry.count++;
+    entry.ms += performance.now() - start;
+    timings.set(k.key, entry);
+  });
+}
+
+/** Records a buffer-to-buffer copy in submission order with the dispatches. */
+export function copyBuffer(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
+  if (bytes === 0) return;
+  const { device } = gpu();
+  if (pass) { pass.end(); pass = undefined; }
+  if (!encoder) encoder = device.createCommandEncoder({ label: 'webgrad batch' });
+  encoder.copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+  recorded++;
+}
+
+/** Submits everything recorded so far. */
+export function flush(): void {
+  if (!encoder) return;
+  const { device } = gpu();
+  if (pass) { pass.end(); pass = undefined; }
+  if (ringUsed > 0) device.queue.writeBuffer(ensureRing(device), 0, ringData, 0, ringUsed * paramSlot);
+  device.queue.submit([encoder.finish()]);
+  encoder = undefined;
+  ringUsed = 0;
+  recorded = 0;
+}
+
+/** Writes host data into a buffer, after everything already recorded (so pooled buffers are safe). */
+export function upload(buffer: GPUBuffer, byteOffset: number, data: ArrayBufferView): void {
+  flush();
+  gpu().device.queue.writeBuffer(buffer, byteOffset, data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** Copies `bytes` from a buffer to the host; the only place the engine waits on the GPU. */
+export async function download(buffer: GPUBuffer, byteOffset: number, bytes: number): Promise<ArrayBuffer> {
+  const { device } = gpu();
+  const size = Math.max(4, Math.ceil(bytes / 4) * 4);
+  const staging = device.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+  if (bytes > 0) copyBuffer(buffer, byteOffset, staging, 0, size);
+  flush();
+  try {
+    await gpuWait(staging.mapAsync(GPUMapMode.READ));
+    await throwGpuErrors();
+    return staging.getMappedRange().slice(0, bytes);
+  } finally {
+    staging.destroy();
+  }
+}
+
+/** Resolves when the GPU has finished everything submitted so far (without spinning a core). */
+export async function synchronize(): Promise<void> {
+  flush();
+  await gpuWait(gpu().device.queue.onSubmittedWorkDone());
+  await throwGpuErrors();
+}
+
+export function pendingDispatches(): number {
+  return recorded;
+}
+
+/** Per-kernel dispatch counts and wall time, collected when WEBGRAD_DEBUG=1. */
+export function kernelTimings(): Array<{ key: string; count: number; ms: number }> {
+  return [...timings].map(([key, t]) => ({ key, ...t })).sort((a, b) => b.ms - a.ms);
+}
+
+export function compiledKernelCount(): number {
+  return kernels.size;
+}

@@ -1,0 +1,33 @@
+// What a kernel launcher needs to know about a tensor: where its elements live and how to
+// walk them. Launchers take these, never Tensors, so kernels stay ignorant of autograd.
+
+import type { DType } from '../tensor/dtype.js';
+import { dtypeInfo } from '../tensor/dtype.js';
+import { contiguousStrides, isContiguous, type Shape } from '../tensor/shape.js';
+
+export interface View {
+  buffer: GPUBuffer;
+  /** In elements. */
+  offset: number;
+  shape: Shape;
+  strides: Shape;
+  dtype: DType;
+}
+
+export const wgslType = (dtype: DType) => dtypeInfo[dtype].wgsl;
+
+export function viewIsContiguous(v: View): boolean {
+  return isContiguous(v.shape, v.strides);
+}
+
+export function contiguousView(buffer: GPUBuffer, shape: Shape, dtype: DType, offset = 0): View {
+  return { buffer, offset, shape, strides: contiguousStrides(shape), dtype };
+}
+
+/** Folds a 1-D launch of `invocations` into an x/y grid of `groupSize`-wide workgroups. */
+export function grid1d(invocations: number, groupSize: number, maxPerDim: number): { groups: [number, number]; row: number } {
+  const total = Math.max(1, Math.ceil(invocations / groupSize));
+  const x = Math.min(total, maxPerDim);
+  const y = Math.ceil(total / x);
+  return { groups: [x, y], row: x * groupSize };
+}

@@ -1,0 +1,172 @@
+// Elementwise functions of two tensors (or a tensor and a number) with broadcasting,
+// comparisons, where and casts. Gradients are reduced back to each input's shape.
+
+import { attach } from '../autograd/record.js';
+import { type DType, dtypeInfo, promote, toDType } from '../tensor/dtype.js';
+import { broadcastShapes, fmt } from '../tensor/shape.js';
+import { Tensor } from '../tensor/tensor.js';
+import { mapNew, scalarResultDtype, wgsl } from './core.js';
+import { sumTo } from './reduce.js';
+
+export type Operand = Tensor | number;
+
+interface BinaryDef {
+  /** Forward over A and B already converted to the result type T. */
+  expr: string;
+  /** Always produce float32 (true division). */
+  float?: boolean;
+  /** Gradients w.r.t. a and b as fused expressions over g, a, b (f32) and y (the output). */
+  gradA: string;
+  gradB: string;
+}
+
+const defs = {
+  add: { expr: 'A + s0 * B', gradA: 'g', gradB: 'g * s0' },
+  sub: { expr: 'A - s0 * B', gradA: 'g', gradB: '-g * s0' },
+  mul: { expr: 'A * B', gradA: 'g * b', gradB: 'g * a' },
+  div: { expr: 'A / B', float: true, gradA: 'g / b', gradB: '-g * a / (b * b)' },
+  pow: { expr: 'T(pow_f(f32(A), f32(B)))', gradA: 'select(g * b * pow_f(a, b - 1.0), 0.0, b == 0.0)', gradB: 'select(g * y * log(a), 0.0, a == 0.0 && b >= 0.0)' },
+  maximum: { expr: 'max(A, B)', gradA: 'select(select(0.0, g, a > b), 0.5 * g, a == b)', gradB: 'select(select(0.0, g, b > a), 0.5 * g, a == b)' },
+  minimum: { expr: 'min(A, B)', gradA: 'select(select(0.0, g, a < b), 0.5 * g, a == b)', gradB: 'select(select(0.0, g, b < a), 0.5 * g, a == b)' },
+} satisfies Record<string, BinaryDef>;
+
+export type BinaryName = keyof typeof defs;
+
+function fill(expr: string, a: string, b: string, type: string): string {
+  return expr.replace(/\bA\b/g, a).replace(/\bB\b/g, b).replace(/\bT\b/g, type);
+}
+
+function binaryTensor(name: BinaryName, x: Tensor, y: Tensor, alpha: number): Tensor {
+  x.assertAlive(name);
+  y.assertAlive(name);
+  const def: BinaryDef = defs[name];
+  const shape = broadcastShapes(x.shape, y.shape, name);
+  const dtype: DType = def.float ? 'float32' : promote(x.dtype, y.dtype);
+  const T = wgsl(dtype);
+  const expr = fill(def.expr, `${T}(a)`, `${T}(b)`, T).replace(/\bs0\b/g, `${T}(s0)`);
+  const out = mapNew(name, expr, [x, y], shape, dtype, [alpha]);
+  const xShape = x.shape;
+  const yShape = y.shape;
+  // Save only the operands the two derivative expressions read.
+  const reads = (v: string) => new RegExp(`\\b${v}\\b`).test(def.gradA + ' ' + def.gradB);
+  const savedNames = (['a', 'b', 'y'] as const).filter(reads);
+  const saved = savedNames.map((v) => (v === 'a' ? x : v === 'b' ? y : out));
+  const names: Record<string, string> = { g: 'a', a: 'f32(b)', b: 'f32(c)', y: 'f32(d)' };
+  return attach(out, `${name[0]!.toUpperCase()}${name.slice(1)}Backward`, [x, y], (g, kept) => {
+    const operand = (v: 'a' | 'b' | 'y') => (savedNames.includes(v) ? kept[savedNames.indexOf(v)]! : g);
+    const grads: Array<Tensor | null> = [];
+    for (const [gradExpr, target, wants] of [[def.gradA, xShape, x.requiresGrad], [def.gradB, yShape, y.requiresGrad]] as const) {
+      if (!wants) {
+        grads.push(null);
+        continue;
+      }
+      const expr = gradExpr.replace(/\b[gaby]\b/g, (v) => names[v]!);
+      const full = mapNew(`${name}_grad`, expr, [g, operand('a'), operand('b'), operand('y')], g.shape, 'float32', [alpha]);
+      grads.push(sumTo(full, target));
+      full.dispose();
+    }
+    return grads;
+  }, saved);
+}
+
+function binary(name: BinaryName, a: Operand, b: Operand, alpha = 1): Tensor {
+  if (typeof a === 'number' && typeof b === 'number') throw new Error(`${name}: at least one operand must be a tensor`);
+  const x = typeof a === 'number' ? scalarTensor(a, b as Tensor) : a;
+  const y = typeof b === 'number' ? scalarTensor(b, a as Tensor) : b;
+  try {
+    return binaryTensor(name, x, y, alpha);
+  } finally {
+    if (x !== a) x.dispose();
+    if (y !== b) y.dispose();
+  }
+}
+
+/** A 0-d tensor holding a JS number, of the dtype PyTorch would give `like op number`. */
+export function scalarTensor(value: number, like: Tensor): Tensor {
+  return mapNew('full', `${wgsl(scalarResultDtype(like, value))}(s0)`, [], [], scalarResultDtype(like, value), [value]);
+}
+
+export const add = (a: Operand, b: Operand, options: { alpha?: number } = {}) => binary('add', a, b, options.alpha ?? 1);
+export const sub = (a: Operand, b: Operand, options: { alpha?: number } = {}) => binary('sub', a, b, options.alpha ?? 1);
+export const mul = (a: Operand, b: Operand) => binary('mul', a, b);
+export const div = (a: Operand, b: Operand) => binary('div', a, b);
+export const pow = (a: Operand, b: Operand) => binary('pow', a, b);
+export const maximum = (a: Tensor, b: Tensor) => binary('maximum', a, b);
+export const minimum = (a: Tensor, b: Tensor) => binary('minimum', a, b);
+export const mulScalar = (a: Tensor, s: number) => binary('mul', a, s);
+
+const comparisons = { eq: '==', ne: '!=', lt: '<', le: '<=', gt: '>', ge: '>=' } as const;
+export type ComparisonName = keyof typeof comparisons;
+
+/** Elementwise comparison → bool tensor (no gradient). */
+export function compare(name: ComparisonName, a: Operand, b: Operand): Tensor {
+  const like = typeof a === 'number' ? (b as Tensor) : a;
+  const x = typeof a === 'number' ? scalarTensor(a, like) : a;
+  const y = typeof b === 'number' ? scalarTensor(b, like) : b;
+  try {
+    x.assertAlive(name);
+    y.assertAlive(name);
+    const shape = broadcastShapes(x.shape, y.shape, name);
+    const T = wgsl(promote(x.dtype, y.dtype));
+    return mapNew(name, `select(0u, 1u, ${T}(a) ${comparisons[name]} ${T}(b))`, [x, y], shape, 'bool');
+  } finally {
+    if (x !== a) x.dispose();
+    if (y !== b) y.dispose();
+  }
+}
+
+export const eq = (a: Operand, b: Operand) => compare('eq', a, b);
+export const ne = (a: Operand, b: Operand) => compare('ne', a, b);
+export const lt = (a: Operand, b: Operand) => compare('lt', a, b);
+export const le = (a: Operand, b: Operand) => compare('le', a, b);
+export const gt = (a: Operand, b: Operand) => compare('gt', a, b);
+export const ge = (a: Operand, b: Operand) => compare('ge', a, b);
+
+/** where(cond, a, b): a where cond is true, else b; broadcasts all three. */
+export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
+  cond.assertAlive('where');
+  if (cond.dtype !== 'bool') throw new Error(`where: condition must be a bool tensor, got ${cond.dtype} ${fmt(cond.shape)}; compare first, e.g. gt(x, 0)`);
+  const like = typeof a === 'number' ? (typeof b === 'number' ? undefined : b) : a;
+  const base = like ?? cond;
+  const x = typeof a === 'number' ? scalarTensorOf(a, like, base) : a;
+  const y = typeof b === 'number' ? scalarTensorOf(b, like, base) : b;
+  try {
+    const shape = broadcastShapes(broadcastShapes(cond.shape, x.shape, 'where'), y.shape, 'where');
+    const dtype = promote(x.dtype, y.dtype);
+    const T = wgsl(dtype);
+    const out = mapNew('where', `select(${T}(c), ${T}(b), a != 0u)`, [cond, x, y], shape, dtype);
+    const xShape = x.shape;
+    const yShape = y.shape;
+    return attach(out, 'WhereBackward', [cond, x, y], (g, [c]) => {
+      const ga = mapNew('where_grad_a', 'select(0.0, a, b != 0u)', [g, c!], g.shape, 'float32');
+      const gb = mapNew('where_grad_b', 'select(a, 0.0, b != 0u)', [g, c!], g.shape, 'float32');
+      const out2 = [null, sumTo(ga, xShape), sumTo(gb, yShape)];
+      ga.dispose();
+      gb.dispose();
+      return out2;
+    }, [cond]);
+  } finally {
+    if (x !== a) x.dispose();
+    if (y !== b) y.dispose();
+  }
+}
+
+function scalarTensorOf(value: number, like: Tensor | undefined, base: Tensor): Tensor {
+  if (like) return scalarTensor(value, like);
+  const dtype: DType = Number.isInteger(value) && base.dtype !== 'float32' ? 'int32' : 'float32';
+  return mapNew('full', `${wgsl(dtype)}(s0)`, [], [], dtype, [value]);
+}
+
+/** Cast to another dtype (float→int truncates toward zero, like PyTorch). */
+export function to(t: Tensor, dtypeName: DType | string): Tensor {
+  t.assertAlive('to');
+  const dtype = toDType(dtypeName);
+  if (dtype === t.dtype) return t.viewOf(t.shape, t.strides);
+  const from = wgsl(t.dtype);
+  const expr = dtype === 'bool' ? `select(0u, 1u, a != ${from}(0))`
+    : dtype === 'int32' && from === 'f32' ? 'f32_to_i32(a)'
+    : `${wgsl(dtype)}(a)`;
+  const out = mapNew(`to_${dtype}`, expr, [t], t.shape, dtype);
+  if (!dtypeInfo[dtype].isFloat) return out;
+  return attach(out, 'ToBackward', [t], (g) => [g.viewOf(g.shape, g.strides)]);
+}

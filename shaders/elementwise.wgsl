@@ -1,0 +1,40 @@
+// elementwise.wgsl — out[i] = EXPR(inputs at i), one output element per invocation.
+//
+// Bindings: 0 = Params (uniform), 1..N = inputs (read-only storage, any element type),
+// N+1 = output (read_write, contiguous). Inputs are read through their own strides, so
+// transposed, sliced and broadcast views are consumed in place, never copied first.
+// The output is usually contiguous; a strided output (filling a slice) walks its strides.
+// An input whose layout matches the output's (contiguous, same shape) is read as x[off+i]
+// with no index arithmetic — the common case, and the one that must run at memory speed.
+//
+// Workgroup: 256 invocations in x. Large tensors fold the grid into y because a dimension
+// holds at most 65535 workgroups; `row` is the number of invocations per grid row.
+// Specializations (see engine/kernels/elementwise.ts): the expression, the input/output
+// element types, the rank, and which inputs are direct.
+
+struct Params {
+  numel: u32,
+  out_offset: u32,
+  row: u32,
+  _pad: u32,
+  shape: array<vec4<u32>, 2>,     // output shape, rank <= 8
+  scalars: vec4<f32>,             // s0..s3 in EXPR
+  in_offset: vec4<u32>,           // element offset of each input
+  strides: array<vec4<u32>, 10>,  // input k: strides[2k], strides[2k+1]; output: strides[8], strides[9]
+}
+
+@group(0) @binding(0) var<uniform> P: Params;
+{{BINDINGS}}
+
+fn dim(v: array<vec4<u32>, 2>, d: u32) -> u32 { return v[d / 4u][d % 4u]; }
+
+{{FUNCTIONS}}
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.x + gid.y * P.row;
+  if (i >= P.numel) { return; }
+  let s0 = P.scalars.x; let s1 = P.scalars.y; let s2 = P.scalars.z; let s3 = P.scalars.w;
+{{LOADS}}
+  out[out_index] = {{EXPR}};
+}
