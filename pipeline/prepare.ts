@@ -148,6 +148,7 @@ export async function prepare(opts: PrepareOptions): Promise<PrepareSummary> {
   if (resumed > 0) log(`${out}: ${resumed} of ${sources.length} clips already done, resuming`);
 
   const failed: FailedClip[] = [...scan.duplicates];
+  for (const d of scan.duplicates) log(`skipped ${d.path}: ${d.reason}`);
   const bar = opts.progress === false || todo.length === 0 ? undefined : new ProgressBar('prepare');
   const state = { done: 0, total: todo.length, failed: 0 };
   const onFail = (path: string, reason: string): void => {
