@@ -1,6 +1,9 @@
 // npm run prepare:hmdb -- --data <videos dir> --out <frames dir> [options]
 import { parseArgs } from 'node:util';
-import { prepare, PrepareError } from './prepare.js';
+import { join } from 'node:path';
+import { resolveClasses } from './classes.js';
+import { prepare, PrepareError, scanVideos } from './prepare.js';
+import { ensureSplit, parseSplitSpec, SPLIT_FILE, type SplitSpec } from './split-file.js';
 
 const USAGE = `usage: npm run prepare:hmdb -- --data <videos dir> --out <frames dir> [options]
 
@@ -12,6 +15,11 @@ const USAGE = `usage: npm run prepare:hmdb -- --data <videos dir> --out <frames 
   --decoder D       auto | ffmpeg | mjpeg-ts (default auto: pure TypeScript for Motion-JPEG AVI, else ffmpeg)
   --classes SPEC    a number (the first N classes in sorted order) or names: clap,wave,…
   --force           redo a frames folder that was made with other settings
+  --split S         stratified (default: scikit-learn's StratifiedShuffleSplit) or official:1|2|3 (HMDB51's lists)
+  --test-size F     test fraction of the stratified split (default 0.1)
+  --seed N          seed of the stratified split (default 42)
+  --splits-dir DIR  folder of HMDB51's <class>_test_split<k>.txt lists, for --split official:k
+  --resplit         replace the split already saved in --out
   --no-progress     no progress bar
 `;
 
@@ -35,6 +43,8 @@ async function main(): Promise<void> {
         data: { type: 'string' }, out: { type: 'string' }, frames: { type: 'string' }, quality: { type: 'string' },
         jobs: { type: 'string' }, decoder: { type: 'string' }, classes: { type: 'string' }, force: { type: 'boolean' },
         'no-progress': { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+        split: { type: 'string' }, 'test-size': { type: 'string' }, seed: { type: 'string' }, 'splits-dir': { type: 'string' },
+        resplit: { type: 'boolean' },
       },
     }));
   } catch (e) {
@@ -47,9 +57,18 @@ async function main(): Promise<void> {
   if (!values.data || !values.out) fail(`--data and --out are required\n\n${USAGE}`);
   const decoder = values.decoder ?? 'auto';
   if (decoder !== 'auto' && decoder !== 'ffmpeg' && decoder !== 'mjpeg-ts') fail(`--decoder must be auto, ffmpeg or mjpeg-ts, got '${decoder}'`);
-  const { resolveClasses } = await import('./classes.js');
-  const { scanVideos } = await import('./prepare.js');
-  const classes = values.classes === undefined ? undefined : resolveClasses(values.classes, scanVideos(values.data).classes);
+  const testSize = values['test-size'] === undefined ? 0.1 : Number(values['test-size']);
+  if (!(testSize > 0 && testSize < 1)) fail(`--test-size must be a fraction between 0 and 1, got '${values['test-size']}'`);
+  const seed = values.seed === undefined ? 42 : Number(values.seed);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) fail(`--seed must be an integer from 0 to 4294967295, got '${values.seed}'`);
+  let spec: SplitSpec;
+  let classes: string[] | undefined;
+  try {
+    spec = parseSplitSpec(values.split ?? 'stratified', { seed, testSize, splitsDir: values['splits-dir'] });
+    if (values.classes !== undefined) classes = resolveClasses(values.classes, scanVideos(values.data).classes);
+  } catch (e) {
+    fail((e as Error).message);
+  }
 
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort());
@@ -71,6 +90,20 @@ async function main(): Promise<void> {
   }
   if (clips.length === 0) {
     process.stderr.write('prepare: no clip could be read; see the reasons above\n');
+    process.exitCode = 1;
+    return;
+  }
+  try {
+    const { split, reused } = ensureSplit(values.out, clips.map((c) => `${c.class}/${c.clip}`), spec, values.resplit ?? false);
+    process.stderr.write(`prepare: ${reused ? 'kept the' : 'wrote a'} split in ${join(values.out, SPLIT_FILE)}: ${split.train.length} train, ${split.test.length} test clips, ${split.classes.length} classes\n`);
+    const show = (what: string, ids: string[] | undefined): void => {
+      if (!ids || ids.length === 0) return;
+      process.stderr.write(`  ${ids.length} clips ${what}: ${ids.slice(0, 5).join(', ')}${ids.length > 5 ? ', …' : ''}\n`);
+    };
+    show('named in the split lists but not extracted', split.missing);
+    show('extracted but in no split list (left out)', split.unlisted);
+  } catch (e) {
+    process.stderr.write(`prepare: ${(e as Error).message}\n`);
     process.exitCode = 1;
   }
 }

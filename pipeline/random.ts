@@ -64,7 +64,7 @@ export class RandomState {
   permutation(n: number): number[];
   permutation<T>(a: readonly T[]): T[];
   permutation<T>(x: number | readonly T[]): Array<number | T> {
-    return this.shuffle(typeof x === 'number' ? Array.from({ length: x }, (_, i) => i) : [...x]);
+    return this.shuffle<number | T>(typeof x === 'number' ? Array.from({ length: x }, (_, i) => i) : [...x]);
   }
 
   /** RandomState.choice(a, size, replace=False) without p: the first `size` of a permutation. */

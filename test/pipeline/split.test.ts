@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { officialSplit, stratifiedShuffleSplit } from '../../pipeline/split.js';
 import { RandomState } from '../../pipeline/random.js';
 import { resolveClasses } from '../../pipeline/classes.js';
+import { ensureSplit, parseSplitSpec } from '../../pipeline/split-file.js';
 import { SPLITS, tempDir } from './helpers.js';
 
 interface Case { name: string; y: number[]; test_size: number; seed: number; train: number[]; test: number[] }
@@ -94,5 +95,36 @@ describe('--classes', () => {
     expect(resolveClasses('wave, clap', all)).toEqual(['clap', 'wave']);
     expect(() => resolveClasses('clap,jump', all)).toThrow(/unknown classes jump/);
     expect(() => resolveClasses('9', all)).toThrow(/give 1 to 7/);
+  });
+});
+
+describe('split.json', () => {
+  const ids = ['a/1', 'a/2', 'a/3', 'a/4', 'b/1', 'b/2', 'b/3', 'b/4', 'b/5', 'b/6'];
+  const spec = { kind: 'stratified', testSize: 0.2, seed: 1 } as const;
+
+  it('is written once, with the class map, and reused', () => {
+    const out = tempDir('splitfile');
+    const first = ensureSplit(out, ids, spec);
+    expect(first.reused).toBe(false);
+    expect(first.split.classes).toEqual(['a', 'b']);
+    expect([...first.split.train, ...first.split.test].sort()).toEqual(ids);
+    const again = ensureSplit(out, [...ids].reverse(), spec);
+    expect(again.reused).toBe(true);
+    expect(again.split).toEqual(first.split);
+  });
+
+  it('refuses a saved split that does not match the clips or the request, naming the file and the fix', () => {
+    const out = tempDir('splitfile');
+    ensureSplit(out, ids, spec);
+    expect(() => ensureSplit(out, [...ids, 'b/7'], spec)).toThrow(/split\.json does not match.*b\/7.*--resplit/);
+    expect(() => ensureSplit(out, ids.slice(1), spec)).toThrow(/not in the frames folder.*--resplit/);
+    expect(() => ensureSplit(out, ids, { ...spec, seed: 2 })).toThrow(/seed 1.*seed 2.*--resplit/);
+    expect(ensureSplit(out, [...ids, 'b/7'], spec, true).reused).toBe(false);
+  });
+
+  it('parses --split values', () => {
+    expect(parseSplitSpec('official:2', { seed: 0, testSize: 0.1, splitsDir: SPLITS })).toEqual({ kind: 'official', split: 2, splitsDir: SPLITS });
+    expect(() => parseSplitSpec('official:2', { seed: 0, testSize: 0.1 })).toThrow(/--splits-dir/);
+    expect(() => parseSplitSpec('random', { seed: 0, testSize: 0.1 })).toThrow(/stratified/);
   });
 });
