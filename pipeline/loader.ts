@@ -97,6 +97,7 @@ export class DataLoader {
     const idle = [...this.workers];
     let sent = 0;
     let failure: Error | undefined;
+    let finished = false; // set when the consumer is done or gave up: nothing more is sent for this run
     const fail = (e: Error): void => {
       failure ??= e;
       for (const wt of waiters.values()) wt.reject(failure);
@@ -106,7 +107,7 @@ export class DataLoader {
     for (const w of this.workers) w.on('error', onCrash);
     const pump = (): void => {
       // keep `prefetch` batches made or in the making beyond what the consumer has taken
-      while (idle.length > 0 && sent < batches.length && sent - consumed < this.prefetch) {
+      while (!finished && idle.length > 0 && sent < batches.length && sent - consumed < this.prefetch) {
         const w = idle.pop()!;
         const seq = sent++;
         const onMessage = (msg: { run: number; seq: number; batch?: Batch; error?: string }): void => {
@@ -138,6 +139,7 @@ export class DataLoader {
         yield batch;
       }
     } finally {
+      finished = true;
       for (const w of this.workers) w.off('error', onCrash);
     }
   }

@@ -69,7 +69,7 @@ export function frameToTensor(
   const plane = S * S;
   for (let c = 0; c < 3; c++) {
     const scale = 1 / (255 * t.std[c]);
-    const bias = -t.mean[c] / t.std[c];
+    const bias = 0 - t.mean[c] / t.std[c]; // 0 - x, not -x: a zero mean gives +0, not -0
     for (let y = 0; y < S; y++) {
       // the affine shift moves content by (tx, ty): output (x, y) reads the resized image at (x - tx, y - ty)
       const sy = y - aug.ty;
