@@ -62,7 +62,7 @@ export function scanVideos(data: string): { classes: string[]; clips: SourceClip
   if (!existsSync(data)) throw new PrepareError(`data folder ${data} does not exist: pass --data <folder with one subfolder of videos per class>`);
   if (!statSync(data).isDirectory()) throw new PrepareError(`${data} is not a folder: --data takes a folder with one subfolder of videos per class`);
   const classes = readdirSync(data, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
+    .filter((d) => !d.name.startsWith('.') && (d.isDirectory() || (d.isSymbolicLink() && statSync(join(data, d.name), { throwIfNoEntry: false })?.isDirectory())))
     .map((d) => d.name)
     .sort();
   if (classes.length === 0) {
@@ -74,7 +74,9 @@ export function scanVideos(data: string): { classes: string[]; clips: SourceClip
   for (const className of classes) {
     const dir = join(data, className);
     const files = readdirSync(dir, { withFileTypes: true })
-      .filter((f) => f.isFile() && VIDEO_EXTENSIONS.includes(extname(f.name).toLowerCase()))
+      .filter((f) => VIDEO_EXTENSIONS.includes(extname(f.name).toLowerCase()))
+      // a symlinked clip counts when it points at a file (datasets are often linked, not copied)
+      .filter((f) => f.isFile() || (f.isSymbolicLink() && existsSync(join(dir, f.name)) && statSync(join(dir, f.name)).isFile()))
       .map((f) => f.name)
       .sort();
     if (files.length === 0) emptyClasses.push(className);
