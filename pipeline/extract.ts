@@ -28,9 +28,10 @@ export interface ClipFrames {
 export type DecoderChoice = 'auto' | 'ffmpeg' | 'mjpeg-ts';
 
 /**
- * How far below the container's count the decoded count may fall while one decode still suffices.
+ * How far below an AVI's chunk count the decoded count may fall while one decode still suffices.
  * DivX/XviD AVIs with packed B-frames (all of HMDB51) decode to one frame fewer than they have chunks,
  * so the first pass asks for the indices of every count in [N - SLACK, N] at once (<= 48 frames).
+ * MP4 sample counts are exact, so there the first pass asks for 16 frames only.
  */
 const COUNT_SLACK = 2;
 
@@ -56,10 +57,13 @@ export async function extractClip(path: string, k: number = DEFAULT_FRAMES, deco
     return extractMjpeg(path, avi, k);
   }
 
-  let meta: { codec: string; width: number; height: number; fps: number; count: number | null };
+  let meta: ContainerMeta;
   if (avi && avi.video.width > 0 && avi.video.height > 0) {
     const v = avi.video;
-    meta = { codec: v.compression || v.handler, width: v.width, height: v.height, fps: v.fps, count: avi.videoChunks.length || v.headerFrames || null };
+    meta = {
+      codec: v.compression || v.handler, width: v.width, height: v.height, fps: v.fps,
+      count: avi.videoChunks.length || v.headerFrames || null, slack: COUNT_SLACK,
+    };
   } else if (['.mp4', '.mov', '.m4v'].includes(ext)) {
     let mp4;
     try {
@@ -67,7 +71,7 @@ export async function extractClip(path: string, k: number = DEFAULT_FRAMES, deco
     } catch (e) {
       throw new ClipError((e as Error).message);
     }
-    meta = { codec: mp4.codec, width: mp4.width, height: mp4.height, fps: mp4.fps, count: mp4.samples };
+    meta = { codec: mp4.codec, width: mp4.width, height: mp4.height, fps: mp4.fps, count: mp4.samples, slack: 0 };
   } else {
     let info;
     try {
@@ -75,7 +79,7 @@ export async function extractClip(path: string, k: number = DEFAULT_FRAMES, deco
     } catch (e) {
       throw new ClipError((e as Error).message);
     }
-    meta = { ...info, count: null };
+    meta = { ...info, count: null, slack: 0 };
   }
   try {
     return await extractWithFfmpeg(path, meta, k);
@@ -85,16 +89,25 @@ export async function extractClip(path: string, k: number = DEFAULT_FRAMES, deco
   }
 }
 
-async function extractWithFfmpeg(
-  path: string, meta: { codec: string; width: number; height: number; fps: number; count: number | null }, k: number,
-): Promise<ClipFrames> {
+interface ContainerMeta {
+  codec: string;
+  width: number;
+  height: number;
+  fps: number;
+  /** The container's frame count, if it has one. */
+  count: number | null;
+  /** How far below `count` the decoded count may be and still be served by the first decode. */
+  slack: number;
+}
+
+async function extractWithFfmpeg(path: string, meta: ContainerMeta, k: number): Promise<ClipFrames> {
   const { width, height } = meta;
   const guess = meta.count;
   let decodedCount: number;
   let got = new Map<number, Uint8Array>();
   if (guess !== null && guess >= k) {
     const wanted = new Set<number>();
-    for (let n = Math.max(k, guess - COUNT_SLACK); n <= guess; n++) for (const i of frameIndices(n, k)) wanted.add(i);
+    for (let n = Math.max(k, guess - meta.slack); n <= guess; n++) for (const i of frameIndices(n, k)) wanted.add(i);
     const sorted = [...wanted].sort((a, b) => a - b);
     const res = await decodeSelected(path, width, height, sorted, guess);
     decodedCount = res.decodedCount;
