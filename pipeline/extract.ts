@@ -3,7 +3,7 @@
 import { statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { isMjpeg, readAvi, readAviChunks, type AviInfo } from './avi.js';
-import { countFrames, decodeSelected, probeWithFfmpeg } from './ffmpeg.js';
+import { countFrames, decodeSelected, probeWithFfmpeg, type StreamInfo } from './ffmpeg.js';
 import { DEFAULT_FRAMES, frameIndices } from './frames.js';
 import { decodeMjpegFrame } from './mjpeg.js';
 import { readMp4 } from './mp4.js';
@@ -89,11 +89,7 @@ export async function extractClip(path: string, k: number = DEFAULT_FRAMES, deco
   }
 }
 
-interface ContainerMeta {
-  codec: string;
-  width: number;
-  height: number;
-  fps: number;
+interface ContainerMeta extends StreamInfo {
   /** The container's frame count, if it has one. */
   count: number | null;
   /** How far below `count` the decoded count may be and still be served by the first decode. */

@@ -146,7 +146,8 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
   return out;
 }
 
-export interface FfmpegStreamInfo {
+/** A video stream's codec, coded size and frame rate, from whichever reader got them. */
+export interface StreamInfo {
   codec: string;
   width: number;
   height: number;
@@ -154,7 +155,7 @@ export interface FfmpegStreamInfo {
 }
 
 /** Reads the first video stream's codec, size and frame rate from `ffmpeg -i`'s description of the input. */
-export function probeWithFfmpeg(path: string): Promise<FfmpegStreamInfo> {
+export function probeWithFfmpeg(path: string): Promise<StreamInfo> {
   const { path: bin } = ffmpegBinary();
   return new Promise((resolve, reject) => {
     const child = spawn(bin, ['-hide_banner', '-nostdin', '-i', path], { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -2,12 +2,9 @@
 // read from the 'moov' box without decoding anything.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { createFile, MP4BoxBuffer, type Movie } from 'mp4box';
+import type { StreamInfo } from './ffmpeg.js';
 
-export interface Mp4VideoInfo {
-  codec: string;
-  width: number;
-  height: number;
-  fps: number;
+export interface Mp4VideoInfo extends StreamInfo {
   samples: number;
 }
 
