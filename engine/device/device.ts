@@ -23,6 +23,9 @@ export interface GpuContext {
 }
 
 let context: GpuContext | undefined;
+// Dawn's Node binding tears the instance down when its GPU object is garbage-collected,
+// taking every device with it (a segfault or futex abort at the next GC): hold it forever.
+let gpuInstance: GPU | undefined;
 let pending: Promise<GpuContext> | undefined;
 let lostReason: string | undefined;
 
@@ -74,7 +77,7 @@ async function create(options: InitOptions): Promise<GpuContext> {
   let device = options.device;
   let adapterName = 'user-supplied device';
   if (!device) {
-    const gpuApi = await findGpu();
+    const gpuApi = (gpuInstance ??= await findGpu());
     const adapter = await gpuApi.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
     if (!adapter) throw new Error(`webgrad: no WebGPU adapter found. ${installHint}`);
     adapterName = await describe(adapter);

@@ -103,6 +103,7 @@ export function arange(start: number, end?: number, step = 1, options: CreateOpt
 /** `steps` evenly spaced values from start to end inclusive (float32), computed like PyTorch (symmetric halves). */
 export function linspace(start: number, end: number, steps: number, options: CreateOptions = {}): Tensor {
   if (!Number.isInteger(steps) || steps < 0) throw new Error(`linspace: steps must be a non-negative integer, got ${steps}`);
+  if (steps === 1) return full([1], start, 'float32', options);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   const half = Math.floor(steps / 2);
   const expr = `select(s2 - s1 * f32(${steps - 1}u - i), s0 + s1 * f32(i), i < ${half}u)`;
