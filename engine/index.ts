@@ -6,13 +6,13 @@ import './ops/methods.js';
 import { init } from './init.js';
 
 export { init, shaderFamilies, type WebgradInitOptions } from './init.js';
-export { gpu, isInitialised, type GpuContext } from './device/device.js';
+export { gpu, isInitialised, webgpuApi, type GpuContext } from './device/device.js';
 export { Tensor, type NestedArray } from './tensor/tensor.js';
 export { type DType, toDType } from './tensor/dtype.js';
 export { tidy, keep, memoryStats, type MemoryStats } from './tensor/memory.js';
 export { noGrad, enableGrad, isGradEnabled } from './autograd/grad-mode.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './autograd/gradcheck.js';
-export { synchronize, flush, kernelTimings, compiledKernelCount } from './kernels/runtime.js';
+export { synchronize, flush, gpuTimeMs, kernelTimings, compiledKernelCount } from './kernels/runtime.js';
 export {
   tensor, full, zeros, ones, zerosLike, onesLike, fullLike, arange, linspace,
   rand, randn, bernoulli, randint, manualSeed, type CreateOptions,

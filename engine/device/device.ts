@@ -133,3 +133,8 @@ export function gpu(): GpuContext {
 export function isInitialised(): boolean {
   return context !== undefined;
 }
+
+/** The WebGPU entry point webgrad uses (navigator.gpu or Dawn's), e.g. to run another library on the same adapter. */
+export function webgpuApi(): GPU | undefined {
+  return gpuInstance;
+}

@@ -28,8 +28,8 @@ function isDirect(input: View, outShape: Shape): boolean {
 // Output strides live after the 4 inputs' strides: vec4 slots 8 and 9 of P.strides.
 const outSlot = 4;
 
-function loads(spec: MapSpec, direct: boolean[], aliased: boolean[], outDirect: boolean, rank: number): string {
-  const lines: string[] = [];
+function scalarBody(spec: MapSpec, direct: boolean[], aliased: boolean[], outDirect: boolean, rank: number): string {
+  const lines: string[] = ['  let i = q;'];
   const strided = spec.inputs.map((_, k) => k).filter((k) => !direct[k]);
   if (!outDirect) strided.push(outSlot);
   if (strided.length > 0) {
@@ -46,6 +46,22 @@ function loads(spec: MapSpec, direct: boolean[], aliased: boolean[], outDirect: 
     const index = direct[k] ? `P.in_offset[${k}] + i` : `o${k}`;
     lines.push(`  let ${inputNames[k]} = ${aliased[k] ? 'out' : `in${k}`}[${index}];`);
   });
+  lines.push(`  out[out_index] = ${spec.expr};`);
+  return lines.join('\n');
+}
+
+function vec4Body(spec: MapSpec, single: boolean[], aliased: boolean[], outType: string): string {
+  const lines: string[] = [];
+  spec.inputs.forEach((_, k) => {
+    const source = aliased[k] ? 'out' : `in${k}`;
+    lines.push(single[k] ? `  let v${k} = ${source}[P.in_offset[${k}]];` : `  let v${k} = ${source}[P.in_offset[${k}] / 4u + q];`);
+  });
+  lines.push(`  var r: vec4<${outType}>;`);
+  ['x', 'y', 'z', 'w'].forEach((c, lane) => {
+    const names = spec.inputs.map((_, k) => `let ${inputNames[k]} = v${k}${single[k] ? '' : `.${c}`};`).join(' ');
+    lines.push(`  { let i = q * 4u + ${lane}u; ${names} r.${c} = ${spec.expr}; }`);
+  });
+  lines.push('  out[P.out_offset / 4u + q] = r;');
   return lines.join('\n');
 }
 
@@ -66,25 +82,29 @@ export function launchMap(spec: MapSpec): void {
   const bound = inputs.map((_, k) => k).filter((k) => !aliased[k]);
   const types = inputs.map((v) => wgslType(v.dtype));
   const outType = wgslType(out.dtype);
-  const key = `map:${spec.name}:${types.join(',')}>${outType}:r${rank}:${direct.map((d) => (d ? 'c' : 's')).join('')}${outDirect ? '' : ':sout'}${aliased.some((x) => x) ? `:alias${aliased.map(Number).join('')}` : ''}:${spec.expr}`;
+  const single = inputs.map((v) => numel(v.shape) === 1);
+  const vec4 = outDirect && n % 4 === 0 && out.offset % 4 === 0
+    && inputs.every((v, k) => single[k] || (direct[k] && v.offset % 4 === 0));
+  const vecType = (t: string, k?: number) => (vec4 && (k === undefined || !single[k]) ? `vec4<${t}>` : t);
+  const key = `map:${spec.name}:${types.join(',')}>${outType}:r${rank}:${direct.map((d) => (d ? 'c' : 's')).join('')}${outDirect ? '' : ':sout'}${aliased.some((x) => x) ? `:alias${aliased.map(Number).join('')}` : ''}${vec4 ? `:v4${single.map(Number).join('')}` : ''}:${spec.expr}`;
   const k = kernel({
     key,
     inputs: bound.length,
     outputs: 1,
     wgsl: () => shaderSource('elementwise', {
       BINDINGS: [
-        ...bound.map((k, slot) => `@group(0) @binding(${slot + 1}) var<storage, read> in${k}: array<${types[k]}>;`),
-        `@group(0) @binding(${bound.length + 1}) var<storage, read_write> out: array<${outType}>;`,
+        ...bound.map((k, slot) => `@group(0) @binding(${slot + 1}) var<storage, read> in${k}: array<${vecType(types[k]!, k)}>;`),
+        `@group(0) @binding(${bound.length + 1}) var<storage, read_write> out: array<${vecType(outType)}>;`,
       ].join('\n'),
       FUNCTIONS: shaderSource('math'),
-      LOADS: loads(spec, direct, aliased, outDirect, rank),
-      EXPR: spec.expr,
+      BODY: vec4 ? vec4Body(spec, single, aliased, outType) : scalarBody(spec, direct, aliased, outDirect, rank),
     }),
   });
   const words = new Array<number>(60).fill(0);
-  words[0] = n;
+  const invocations = vec4 ? n / 4 : n;
+  words[0] = invocations;
   words[1] = out.offset;
-  const { groups, row } = grid1d(n, 256, gpu().limits.maxComputeWorkgroupsPerDimension);
+  const { groups, row } = grid1d(invocations, 256, gpu().limits.maxComputeWorkgroupsPerDimension);
   words[2] = row;
   out.shape.forEach((d, i) => (words[4 + i] = d));
   (spec.scalars ?? []).forEach((s, i) => (words[12 + i] = s));

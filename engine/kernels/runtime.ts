@@ -127,10 +127,54 @@ function ensureRing(device: GPUDevice): GPUBuffer {
   return ring;
 }
 
+// GPU timestamps (bench only): while a query set is installed every compute pass writes
+// its end time to slot 1, and the first one its start to slot 0.
+let timestampSet: GPUQuerySet | undefined;
+let timestampBegun = false;
+
 function currentPass(device: GPUDevice): GPUComputePassEncoder {
   if (!encoder) encoder = device.createCommandEncoder({ label: 'webgrad batch' });
-  if (!pass) pass = encoder.beginComputePass();
+  if (!pass) {
+    const timestampWrites = timestampSet
+      ? { querySet: timestampSet, ...(timestampBegun ? {} : { beginningOfPassWriteIndex: 0 }), endOfPassWriteIndex: 1 }
+      : undefined;
+    timestampBegun ||= timestampSet !== undefined;
+    pass = encoder.beginComputePass(timestampWrites ? { timestampWrites } : {});
+  }
   return pass;
+}
+
+/**
+ * GPU time in milliseconds of the dispatches `record` issues, from timestamp queries, or
+ * undefined where the adapter has none. Used by the benchmarks.
+ */
+export async function gpuTimeMs(record: () => void): Promise<number | undefined> {
+  const ctx = gpu();
+  if (!ctx.hasTimestamps) {
+    record();
+    await synchronize();
+    return undefined;
+  }
+  flush();
+  const { device } = ctx;
+  const querySet = device.createQuerySet({ type: 'timestamp', count: 2 });
+  const resolved = device.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+  timestampSet = querySet;
+  timestampBegun = false;
+  try {
+    record();
+  } finally {
+    if (pass) { pass.end(); pass = undefined; }
+    timestampSet = undefined;
+  }
+  if (!timestampBegun) return 0;
+  if (!encoder) encoder = device.createCommandEncoder({ label: 'webgrad batch' });
+  encoder.resolveQuerySet(querySet, 0, 2, resolved, 0);
+  const bytes = await download(resolved, 0, 16);
+  const [start, end] = new BigUint64Array(bytes);
+  querySet.destroy();
+  resolved.destroy();
+  return Number(end! - start!) / 1e6;
 }
 
 /** Parameters are 32-bit words: numbers become u32 unless listed in `floats` (f32) — see Params. */
