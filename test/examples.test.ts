@@ -1,0 +1,11 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+
+// The README's example, run as a user would: plain JS importing the built package by name.
+it('examples/mlp.mjs trains a 2-layer MLP to > 95 % test accuracy', () => {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const output = execFileSync(process.execPath, ['examples/mlp.mjs'], { cwd: root, encoding: 'utf8' });
+  const accuracy = Number(/test accuracy ([\d.]+)%/.exec(output)?.[1]);
+  expect(accuracy).toBeGreaterThan(95);
+});
