@@ -1,27 +1,64 @@
-// matmul.wgsl — C[b] = A[b] · B[b] for row-major A [M,K] (K contiguous) and B [K,N]
-// (N contiguous), fp32, batched with broadcast batch strides.
+// matmul.wgsl — C[b] = A[b] · B[b], fp32, batched with broadcast batch strides; A and B
+// are read in place in either orientation (the launcher fills the placeholders):
+//   A_T = false: A is [M,K] with K contiguous (vec4 loads along K give 4 k's of one row)
+//   A_T = true:  A is stored [K,M] (a transposed view); vec4 loads along M give one k of
+//                4 rows. Needs M % 4 == 0.
+//   B_T = false: B is [K,N] with N contiguous (vec4 loads along N)
+//   B_T = true:  B is stored [N,K] (a transposed view); vec4 loads along K give 4 k's of
+//                one column, transposed in registers (free: just renaming components).
+// Always K % 4 == 0, N % 4 == 0 and vec4-aligned offsets and strides; otherwise the
+// launcher uses matmul_strided.wgsl. C is contiguous.
 //
-// Tile: each invocation owns a 4x8 block of C (4 rows, two vec4 columns), a workgroup of
-// 8x8 invocations a 32x64 block. No workgroup memory and no barriers: on lavapipe a barrier
-// splits the shader into separately scheduled pieces and a 16x16 shared-memory tile runs at
-// 0.7 GFLOP/s, while this barrier-free register blocking reaches 10-15 GFLOP/s; on real
-// GPUs the 32 accumulators and vec4 loads from L1/L2 still keep the ALUs busy.
-// Requires K % 4 == 0, N % 4 == 0 and vec4-aligned offsets (the launcher checks and falls
-// back to matmul_strided.wgsl otherwise). Rows past M and columns past N are clamped on
-// load and masked on store.
+// Tile: a workgroup of WG invocations in a row (x only). All of them share the same TM=12
+// rows of C, picked by workgroup_id.y, and each owns TN4=2 vec4 columns (8 outputs),
+// interleaved WG apart so neighbouring invocations read neighbouring vec4s of B.
+//
+// Why this shape (lavapipe, 2 cores, GFLOP/s at 256/512/1024/2048, A and B row-major):
+//  - llvmpipe runs 8 invocations as one 8-wide SIMD program. A load whose address is the
+//    same in every lane (it depends only on workgroup_id, uniforms and constants) becomes
+//    one scalar load + broadcast; any other load is a per-lane loop with a bounds check
+//    and a branch per element, about ten instructions per lane per float. So rows come
+//    from workgroup_id (A loads are uniform) and only B is gathered; the cost of a k-step
+//    is the 4·TN4 gathered floats, and the work is TM·4·TN4 multiply-adds.
+//  - the previous kernel (4x8 per invocation, 8x8 workgroup, A and B both gathered):
+//    14.3 / 15.5 / 15.6 / 12.5. Uniform rows, per invocation TMx(4·TN4), WG 8:
+//    4x4 13.8/15.5/15.2; 8x4 14.4/15.5/16.3; 16x4 14.2/15.6/16.3; 8x8 14.6/19.0/19.8;
+//    6x8 14.3/17.7/18.0; 8x12 14.4/19.0/21.4; 12x8 14.6/20.5/21.4; 4x16 14.0/15.7/16.2;
+//    8x16 14.4/15.5/15.4; 16x8 14.5/15.6/15.9; 12x12 8.9/12.5/14.5. Past ~24 vec4
+//    accumulators LLVM spills them (32 vector registers) and it falls off a cliff.
+//  - scalar per-lane columns instead of vec4 (8x4: 14.2, 16x2: 10.1 at 1024) and picking
+//    a lane's value out of uniform loads with select() (NIR turns that back into a
+//    gather: 2.7-5.1) lose. fma() gains nothing: llvmpipe lowers it to mul + add.
+//  - no workgroup memory and no barriers: a barrier turns the shader into a coroutine
+//    resumed once per SIMD group, and a shared-memory 16x16 tile ran at 0.7 GFLOP/s.
+//  - WG: 8 (one SIMD group) on CPU adapters; 16 is the same, 32 and 64 lose ~10 % (8x8:
+//    19.7 / 17.6 / 18.0 at 1024). On GPUs the launcher uses 64: the TM rows of A are
+//    then one broadcast load per warp, B loads are coalesced, and B is reused from L2.
+// Bounds: rows and columns are clamped once, outside the K loop (so no shape
+// specialization is needed: the loop has no checks); stores are masked.
 // Bindings: 0 = Params; 1 = A (read, vec4); 2 = B (read, vec4); 3 = C (read_write, vec4).
+
+const A_T = {{A_T}};
+const B_T = {{B_T}};
+const TM = 12u;
+const TN4 = 2u;
+const WG = {{WG}}u;
 
 struct Params {
   M: u32,
   N: u32,
   K: u32,
   batch_rank: u32,
-  a_offset: u32,       // in vec4s
+  a_offset: u32,       // all offsets and strides in vec4s
   b_offset: u32,
   c_offset: u32,
-  _pad: u32,
+  _pad0: u32,
+  a_stride: u32,       // A_T ? between k's : between rows
+  b_stride: u32,       // B_T ? between columns : between k's
+  _pad1: u32,
+  _pad2: u32,
   batch_shape: vec4<u32>,
-  a_batch_strides: vec4<u32>,   // in vec4s, 0 where A is broadcast
+  a_batch_strides: vec4<u32>,   // 0 where A is broadcast
   b_batch_strides: vec4<u32>,
 }
 
@@ -30,16 +67,15 @@ struct Params {
 @group(0) @binding(2) var<storage, read> B: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> C: array<vec4<f32>>;
 
-@compute @workgroup_size(8, 8, 1)
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let col4 = gid.x * 2u;          // first of two vec4 columns
-  let row = gid.y * 4u;
+@compute @workgroup_size(WG, 1, 1)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let N4 = P.N / 4u;
   let K4 = P.K / 4u;
-  if (row >= P.M || col4 >= N4) { return; }
+  let row0 = wid.y * TM;
+  let col0 = wid.x * (WG * TN4) + lid.x;   // first vec4 column; the next is WG further
 
-  // Batch offsets: unflatten gid.z over the (broadcast) batch shape.
-  var rem = gid.z;
+  // Batch offsets: unflatten workgroup_id.z over the (broadcast) batch shape.
+  var rem = wid.z;
   var a_base = P.a_offset;
   var b_base = P.b_offset;
   for (var d = i32(P.batch_rank) - 1; d >= 0; d--) {
@@ -50,51 +86,73 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     b_base += c * P.b_batch_strides[d];
   }
 
-  let r0 = min(row, P.M - 1u);
-  let r1 = min(row + 1u, P.M - 1u);
-  let r2 = min(row + 2u, P.M - 1u);
-  let r3 = min(row + 3u, P.M - 1u);
-  let c1 = min(col4 + 1u, N4 - 1u);
+  // Clamped (so in-bounds) load positions; rows and columns past the edge are computed
+  // from duplicates and dropped at the store.
+  var a_at: array<u32, TM>;             // A_T: per group of 4 rows (first TM/4 used)
+  if (A_T) {
+    for (var r = 0u; r < TM / 4u; r++) { a_at[r] = a_base + min(row0 / 4u + r, P.M / 4u - 1u); }
+  } else {
+    for (var r = 0u; r < TM; r++) { a_at[r] = a_base + min(row0 + r, P.M - 1u) * P.a_stride; }
+  }
+  var b_at: array<u32, 4u * TN4>;       // B_T: per column; else per vec4 column (first TN4)
+  if (B_T) {
+    for (var j = 0u; j < 4u * TN4; j++) {
+      b_at[j] = b_base + min((col0 + (j / 4u) * WG) * 4u + j % 4u, P.N - 1u) * P.b_stride;
+    }
+  } else {
+    for (var j = 0u; j < TN4; j++) { b_at[j] = b_base + min(col0 + j * WG, N4 - 1u); }
+  }
 
-  var acc00 = vec4<f32>(0.0); var acc01 = vec4<f32>(0.0);
-  var acc10 = vec4<f32>(0.0); var acc11 = vec4<f32>(0.0);
-  var acc20 = vec4<f32>(0.0); var acc21 = vec4<f32>(0.0);
-  var acc30 = vec4<f32>(0.0); var acc31 = vec4<f32>(0.0);
-
+  var acc: array<array<vec4<f32>, TN4>, TM>;
   for (var k4 = 0u; k4 < K4; k4++) {
-    let a0 = A[a_base + r0 * K4 + k4];
-    let a1 = A[a_base + r1 * K4 + k4];
-    let a2 = A[a_base + r2 * K4 + k4];
-    let a3 = A[a_base + r3 * K4 + k4];
-    let kb = b_base + k4 * 4u * N4;
-    let b00 = B[kb + col4];          let b01 = B[kb + c1];
-    let b10 = B[kb + N4 + col4];     let b11 = B[kb + N4 + c1];
-    let b20 = B[kb + 2u * N4 + col4]; let b21 = B[kb + 2u * N4 + c1];
-    let b30 = B[kb + 3u * N4 + col4]; let b31 = B[kb + 3u * N4 + c1];
-    acc00 += a0.x * b00 + a0.y * b10 + a0.z * b20 + a0.w * b30;
-    acc01 += a0.x * b01 + a0.y * b11 + a0.z * b21 + a0.w * b31;
-    acc10 += a1.x * b00 + a1.y * b10 + a1.z * b20 + a1.w * b30;
-    acc11 += a1.x * b01 + a1.y * b11 + a1.z * b21 + a1.w * b31;
-    acc20 += a2.x * b00 + a2.y * b10 + a2.z * b20 + a2.w * b30;
-    acc21 += a2.x * b01 + a2.y * b11 + a2.z * b21 + a2.w * b31;
-    acc30 += a3.x * b00 + a3.y * b10 + a3.z * b20 + a3.w * b30;
-    acc31 += a3.x * b01 + a3.y * b11 + a3.z * b21 + a3.w * b31;
+    // a[r]: k = 4·k4 .. 4·k4+3 of row r. Uniform across the workgroup.
+    var a: array<vec4<f32>, TM>;
+    if (A_T) {
+      for (var r4 = 0u; r4 < TM / 4u; r4++) {
+        let q0 = A[a_at[r4] + (4u * k4) * P.a_stride];
+        let q1 = A[a_at[r4] + (4u * k4 + 1u) * P.a_stride];
+        let q2 = A[a_at[r4] + (4u * k4 + 2u) * P.a_stride];
+        let q3 = A[a_at[r4] + (4u * k4 + 3u) * P.a_stride];
+        a[4u * r4] = vec4(q0.x, q1.x, q2.x, q3.x);
+        a[4u * r4 + 1u] = vec4(q0.y, q1.y, q2.y, q3.y);
+        a[4u * r4 + 2u] = vec4(q0.z, q1.z, q2.z, q3.z);
+        a[4u * r4 + 3u] = vec4(q0.w, q1.w, q2.w, q3.w);
+      }
+    } else {
+      for (var r = 0u; r < TM; r++) { a[r] = A[a_at[r] + k4]; }
+    }
+    // b[kk][j]: the 4 columns of vec4 column j at k = 4·k4 + kk. Per-lane loads.
+    var b: array<array<vec4<f32>, TN4>, 4>;
+    if (B_T) {
+      for (var j = 0u; j < TN4; j++) {
+        let c0 = B[b_at[4u * j] + k4];
+        let c1 = B[b_at[4u * j + 1u] + k4];
+        let c2 = B[b_at[4u * j + 2u] + k4];
+        let c3 = B[b_at[4u * j + 3u] + k4];
+        b[0][j] = vec4(c0.x, c1.x, c2.x, c3.x);
+        b[1][j] = vec4(c0.y, c1.y, c2.y, c3.y);
+        b[2][j] = vec4(c0.z, c1.z, c2.z, c3.z);
+        b[3][j] = vec4(c0.w, c1.w, c2.w, c3.w);
+      }
+    } else {
+      for (var kk = 0u; kk < 4u; kk++) {
+        for (var j = 0u; j < TN4; j++) { b[kk][j] = B[b_at[j] + (4u * k4 + kk) * P.b_stride]; }
+      }
+    }
+    for (var r = 0u; r < TM; r++) {
+      for (var j = 0u; j < TN4; j++) {
+        acc[r][j] += a[r].x * b[0][j] + a[r].y * b[1][j] + a[r].z * b[2][j] + a[r].w * b[3][j];
+      }
+    }
   }
 
-  let c_base = P.c_offset + gid.z * P.M * N4;
-  let second = col4 + 1u < N4;
-  C[c_base + row * N4 + col4] = acc00;
-  if (second) { C[c_base + row * N4 + col4 + 1u] = acc01; }
-  if (row + 1u < P.M) {
-    C[c_base + (row + 1u) * N4 + col4] = acc10;
-    if (second) { C[c_base + (row + 1u) * N4 + col4 + 1u] = acc11; }
-  }
-  if (row + 2u < P.M) {
-    C[c_base + (row + 2u) * N4 + col4] = acc20;
-    if (second) { C[c_base + (row + 2u) * N4 + col4 + 1u] = acc21; }
-  }
-  if (row + 3u < P.M) {
-    C[c_base + (row + 3u) * N4 + col4] = acc30;
-    if (second) { C[c_base + (row + 3u) * N4 + col4 + 1u] = acc31; }
+  let c_base = P.c_offset + wid.z * P.M * N4;
+  for (var j = 0u; j < TN4; j++) {
+    let col = col0 + j * WG;
+    if (col >= N4) { break; }
+    for (var r = 0u; r < TM; r++) {
+      if (row0 + r >= P.M) { break; }
+      C[c_base + (row0 + r) * N4 + col] = acc[r][j];
+    }
   }
 }

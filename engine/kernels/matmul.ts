@@ -1,5 +1,5 @@
-// Launcher for shaders/matmul.wgsl (vec4, register-blocked) and matmul_strided.wgsl
-// (any layout). Picks the vec4 kernel whenever the operands' layout allows it.
+// Launcher for shaders/matmul.wgsl (vec4, register-blocked, operands read in place in
+// either orientation) and matmul_strided.wgsl (any layout, scalar loads).
 
 import { gpu } from '../device/device.js';
 import { dispatch, kernel } from './runtime.js';
@@ -17,16 +17,53 @@ export interface MatmulShape {
   bBatchStrides: readonly number[];
 }
 
-const vec4Tile = { rows: 32, cols: 64 };
+/** How matmul.wgsl reads an operand: `transposed` = stored with the other dim contiguous. */
+export interface Vec4Layout {
+  transposed: boolean;
+  /** Stride of the non-contiguous matrix dim, in vec4s. */
+  stride: number;
+}
+
+// Must match TM and TN4 in matmul.wgsl: rows per workgroup, vec4 columns per invocation.
+const vec4Tile = { rows: 12, cols4: 2 };
 const scalarTile = { rows: 32, cols: 32 };
 
-/** Whether A and B can be read as vec4 rows by matmul.wgsl. */
-export function vec4Friendly(a: View, b: View, s: MatmulShape): boolean {
+// On CPU adapters a workgroup is best one SIMD group (see matmul.wgsl); GPUs want more
+// invocations to share the broadcast rows of A.
+function workgroupWidth(): number {
+  const { adapterName, subgroupSize } = gpu();
+  return /llvmpipe|lavapipe|swiftshader|software/i.test(adapterName) ? Math.max(8, subgroupSize) : 64;
+}
+
+const aligned = (v: number) => v % 4 === 0;
+
+/** A's layout for matmul.wgsl ([M,K] row-major or stored [K,M]), or null if it cannot read it. */
+function layoutA(a: View, s: MatmulShape): Vec4Layout | null {
   const r = a.shape.length;
-  const aRowMajor = a.strides[r - 1] === 1 && (a.strides[r - 2] === s.K || s.M === 1);
-  const bRowMajor = b.strides[b.shape.length - 1] === 1 && (b.strides[b.shape.length - 2] === s.N || s.K === 1);
-  const aligned = [a.offset, b.offset, ...s.aBatchStrides, ...s.bBatchStrides].every((v) => v % 4 === 0);
-  return aRowMajor && bRowMajor && aligned && s.K % 4 === 0 && s.N % 4 === 0;
+  const sm = a.strides[r - 2]!;
+  const sk = a.strides[r - 1]!;
+  if (sk === 1 && (aligned(sm) || s.M === 1)) return { transposed: false, stride: s.M === 1 ? 0 : sm / 4 };
+  if (sm === 1 && aligned(sk) && aligned(s.M)) return { transposed: true, stride: sk / 4 };
+  return null;
+}
+
+/** B's layout for matmul.wgsl ([K,N] row-major or stored [N,K]), or null. */
+function layoutB(b: View): Vec4Layout | null {
+  const r = b.shape.length;
+  const sk = b.strides[r - 2]!;
+  const sn = b.strides[r - 1]!;
+  if (sn === 1 && aligned(sk)) return { transposed: false, stride: sk / 4 };
+  if (sk === 1 && aligned(sn)) return { transposed: true, stride: sn / 4 };
+  return null;
+}
+
+/** The layouts matmul.wgsl reads A and B with, or null where the strided kernel must run. */
+export function vec4Layouts(a: View, b: View, out: View, s: MatmulShape): { a: Vec4Layout; b: Vec4Layout } | null {
+  if (!aligned(s.K) || !aligned(s.N)) return null;
+  if (![a.offset, b.offset, out.offset, ...s.aBatchStrides, ...s.bBatchStrides].every(aligned)) return null;
+  const la = layoutA(a, s);
+  const lb = layoutB(b);
+  return la && lb ? { a: la, b: lb } : null;
 }
 
 function packBatch(values: readonly number[], scale = 1): number[] {
@@ -42,11 +79,19 @@ export function launchMatmul(a: View, b: View, out: View, s: MatmulShape): void 
   const maxGroups = gpu().limits.maxComputeWorkgroupsPerDimension;
   if (batchCount > maxGroups) throw new Error(`matmul: ${batchCount} batch matrices exceed ${maxGroups}; reshape into fewer, larger matrices`);
   const buffers = [{ buffer: a.buffer }, { buffer: b.buffer }, { buffer: out.buffer }];
-  if (vec4Friendly(a, b, s) && out.offset % 4 === 0) {
-    const k = kernel({ key: 'matmul:vec4:4x8', inputs: 2, outputs: 1, wgsl: () => shaderSource('matmul') });
-    const words = [s.M, s.N, s.K, s.batch.length, a.offset / 4, b.offset / 4, out.offset / 4, 0,
+  const layouts = vec4Layouts(a, b, out, s);
+  if (layouts) {
+    const wg = workgroupWidth();
+    const { a: la, b: lb } = layouts;
+    const key = `matmul:vec4:${la.transposed ? 'tA:' : ''}${lb.transposed ? 'tB:' : ''}${vec4Tile.rows}x${4 * vec4Tile.cols4}:wg${wg}`;
+    const k = kernel({
+      key, inputs: 2, outputs: 1,
+      wgsl: () => shaderSource('matmul', { A_T: String(la.transposed), B_T: String(lb.transposed), WG: wg }),
+    });
+    const words = [s.M, s.N, s.K, s.batch.length, a.offset / 4, b.offset / 4, out.offset / 4, 0, la.stride, lb.stride, 0, 0,
       ...packBatch(s.batch), ...packBatch(s.aBatchStrides, 4), ...packBatch(s.bBatchStrides, 4)];
-    dispatch(k, buffers, { u32: words }, [Math.ceil(s.N / vec4Tile.cols), Math.ceil(s.M / vec4Tile.rows), batchCount]);
+    const groupsX = Math.ceil(s.N / 4 / (wg * vec4Tile.cols4));
+    dispatch(k, buffers, { u32: words }, [groupsX, Math.ceil(s.M / vec4Tile.rows), batchCount]);
     return;
   }
   const ra = a.shape.length;

@@ -3,15 +3,12 @@
 // summed over broadcast batch dims.
 
 import { attach } from '../autograd/record.js';
-import { launchMatmul, type MatmulShape, vec4Friendly } from '../kernels/matmul.js';
+import { launchMatmul, type MatmulShape } from '../kernels/matmul.js';
 import { broadcastShapes, broadcastStrides, fmt } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { assertFloat, view } from './core.js';
 import { sumTo } from './reduce.js';
-import { contiguous, reshape, transpose, unsqueeze } from './views.js';
-
-// Below this much work a copy to make an operand vec4-readable costs more than it saves.
-const copyWorthFlops = 1 << 18;
+import { reshape, transpose, unsqueeze } from './views.js';
 
 function matmulNd(a: Tensor, b: Tensor): Tensor {
   const ra = a.rank;
@@ -29,16 +26,8 @@ function matmulNd(a: Tensor, b: Tensor): Tensor {
     aBatchStrides: broadcastStrides(x.shape.slice(0, -2), x.strides.slice(0, -2), batch),
     bBatchStrides: broadcastStrides(y.shape.slice(0, -2), y.strides.slice(0, -2), batch),
   });
-  let x = a;
-  let y = b;
-  // Transposed operands of big products are cheaper copied once than read as scalars.
-  if (!vec4Friendly(view(x), view(y), shape(x, y)) && K % 4 === 0 && N % 4 === 0 && M * N * K >= copyWorthFlops) {
-    x = a.isContiguous() && a.offset % 4 === 0 ? a : contiguous(a);
-    y = b.isContiguous() && b.offset % 4 === 0 ? b : contiguous(b);
-  }
-  launchMatmul(view(x), view(y), view(out), shape(x, y));
-  if (x !== a) x.dispose();
-  if (y !== b) y.dispose();
+  // Transposed and sliced operands are read in place (matmul.wgsl reads either orientation).
+  launchMatmul(view(a), view(b), view(out), shape(a, b));
   const aShape = a.shape;
   const bShape = b.shape;
   return attach(out, 'MatmulBackward', [a, b], (g, [sa, sb]) => {
