@@ -1,5 +1,5 @@
 // Whether ops record the autograd graph. noGrad(fn) turns recording off inside fn, like
-// `with torch.no_grad():`.
+// `with torch.no_grad():`; enableGrad(fn) turns it back on inside a noGrad region.
 
 let enabled = true;
 
@@ -7,9 +7,9 @@ export function isGradEnabled(): boolean {
   return enabled;
 }
 
-export function noGrad<T>(fn: () => T): T {
+function withGradMode<T>(mode: boolean, fn: () => T): T {
   const previous = enabled;
-  enabled = false;
+  enabled = mode;
   try {
     return fn();
   } finally {
@@ -17,12 +17,5 @@ export function noGrad<T>(fn: () => T): T {
   }
 }
 
-export function enableGrad<T>(fn: () => T): T {
-  const previous = enabled;
-  enabled = true;
-  try {
-    return fn();
-  } finally {
-    enabled = previous;
-  }
-}
+export const noGrad = <T>(fn: () => T): T => withGradMode(false, fn);
+export const enableGrad = <T>(fn: () => T): T => withGradMode(true, fn);

@@ -81,7 +81,7 @@ async function create(options: InitOptions): Promise<GpuContext> {
     const adapter = await gpuApi.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
     if (!adapter) throw new Error(`webgrad: no WebGPU adapter found. ${installHint}`);
     adapterName = await describe(adapter);
-    const optional: GPUFeatureName[] = ['timestamp-query', 'shader-f16', 'subgroups'];
+    const optional = ['timestamp-query', 'shader-f16', 'subgroups'] as GPUFeatureName[];
     const requiredFeatures = optional.filter((f) => adapter.features.has(f));
     device = await adapter.requestDevice({ requiredFeatures, requiredLimits: wantedLimits(adapter) });
   }

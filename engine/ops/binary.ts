@@ -6,6 +6,7 @@ import { type DType, dtypeInfo, promote, toDType } from '../tensor/dtype.js';
 import { broadcastShapes, fmt } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { mapNew, scalarResultDtype, wgsl } from './core.js';
+import { full } from './creation.js';
 import { sumTo } from './reduce.js';
 
 export type Operand = Tensor | number;
@@ -71,10 +72,18 @@ function binaryTensor(name: BinaryName, x: Tensor, y: Tensor, alpha: number): Te
 
 function binary(name: BinaryName, a: Operand, b: Operand, alpha = 1): Tensor {
   if (typeof a === 'number' && typeof b === 'number') throw new Error(`${name}: at least one operand must be a tensor`);
-  const x = typeof a === 'number' ? scalarTensor(a, b as Tensor) : a;
-  const y = typeof b === 'number' ? scalarTensor(b, a as Tensor) : b;
+  return withOperands(a, b, a instanceof Tensor ? a : (b as Tensor), (x, y) => binaryTensor(name, x, y, alpha));
+}
+
+/**
+ * Runs fn with JS numbers turned into 0-d tensors (of the dtype PyTorch would give next
+ * to `like`), disposing those temporaries afterwards.
+ */
+function withOperands<T>(a: Operand, b: Operand, like: Tensor, fn: (x: Tensor, y: Tensor) => T): T {
+  const x = typeof a === 'number' ? scalarTensor(a, like) : a;
+  const y = typeof b === 'number' ? scalarTensor(b, like) : b;
   try {
-    return binaryTensor(name, x, y, alpha);
+    return fn(x, y);
   } finally {
     if (x !== a) x.dispose();
     if (y !== b) y.dispose();
@@ -100,19 +109,13 @@ export type ComparisonName = keyof typeof comparisons;
 
 /** Elementwise comparison → bool tensor (no gradient). */
 export function compare(name: ComparisonName, a: Operand, b: Operand): Tensor {
-  const like = typeof a === 'number' ? (b as Tensor) : a;
-  const x = typeof a === 'number' ? scalarTensor(a, like) : a;
-  const y = typeof b === 'number' ? scalarTensor(b, like) : b;
-  try {
+  return withOperands(a, b, typeof a === 'number' ? (b as Tensor) : a, (x, y) => {
     x.assertAlive(name);
     y.assertAlive(name);
     const shape = broadcastShapes(x.shape, y.shape, name);
     const T = wgsl(promote(x.dtype, y.dtype));
     return mapNew(name, `select(0u, 1u, ${T}(a) ${comparisons[name]} ${T}(b))`, [x, y], shape, 'bool');
-  } finally {
-    if (x !== a) x.dispose();
-    if (y !== b) y.dispose();
-  }
+  });
 }
 
 export const eq = (a: Operand, b: Operand) => compare('eq', a, b);
@@ -126,35 +129,29 @@ export const ge = (a: Operand, b: Operand) => compare('ge', a, b);
 export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
   cond.assertAlive('where');
   if (cond.dtype !== 'bool') throw new Error(`where: condition must be a bool tensor, got ${cond.dtype} ${fmt(cond.shape)}; compare first, e.g. gt(x, 0)`);
-  const like = typeof a === 'number' ? (typeof b === 'number' ? undefined : b) : a;
-  const base = like ?? cond;
-  const x = typeof a === 'number' ? scalarTensorOf(a, like, base) : a;
-  const y = typeof b === 'number' ? scalarTensorOf(b, like, base) : b;
+  // With two numbers, the result is int32 when both are integers, else float32.
+  const like = typeof a !== 'number' ? a : typeof b !== 'number' ? b : undefined;
+  const base = like ?? full([], 0, Number.isInteger(a) && Number.isInteger(b) ? 'int32' : 'float32');
   try {
-    const shape = broadcastShapes(broadcastShapes(cond.shape, x.shape, 'where'), y.shape, 'where');
-    const dtype = promote(x.dtype, y.dtype);
-    const T = wgsl(dtype);
-    const out = mapNew('where', `select(${T}(c), ${T}(b), a != 0u)`, [cond, x, y], shape, dtype);
-    const xShape = x.shape;
-    const yShape = y.shape;
-    return attach(out, 'WhereBackward', [cond, x, y], (g, [c]) => {
-      const ga = mapNew('where_grad_a', 'select(0.0, a, b != 0u)', [g, c!], g.shape, 'float32');
-      const gb = mapNew('where_grad_b', 'select(a, 0.0, b != 0u)', [g, c!], g.shape, 'float32');
-      const out2 = [null, sumTo(ga, xShape), sumTo(gb, yShape)];
-      ga.dispose();
-      gb.dispose();
-      return out2;
-    }, [cond]);
+    return withOperands(a, b, base, (x, y) => {
+      const shape = broadcastShapes(broadcastShapes(cond.shape, x.shape, 'where'), y.shape, 'where');
+      const dtype = promote(x.dtype, y.dtype);
+      const T = wgsl(dtype);
+      const out = mapNew('where', `select(${T}(c), ${T}(b), a != 0u)`, [cond, x, y], shape, dtype);
+      const xShape = x.shape;
+      const yShape = y.shape;
+      return attach(out, 'WhereBackward', [cond, x, y], (g, [c]) => {
+        const ga = mapNew('where_grad_a', 'select(0.0, a, b != 0u)', [g, c!], g.shape, 'float32');
+        const gb = mapNew('where_grad_b', 'select(a, 0.0, b != 0u)', [g, c!], g.shape, 'float32');
+        const grads = [null, sumTo(ga, xShape), sumTo(gb, yShape)];
+        ga.dispose();
+        gb.dispose();
+        return grads;
+      }, [cond]);
+    });
   } finally {
-    if (x !== a) x.dispose();
-    if (y !== b) y.dispose();
+    if (base !== like) base.dispose();
   }
-}
-
-function scalarTensorOf(value: number, like: Tensor | undefined, base: Tensor): Tensor {
-  if (like) return scalarTensor(value, like);
-  const dtype: DType = Number.isInteger(value) && base.dtype !== 'float32' ? 'int32' : 'float32';
-  return mapNew('full', `${wgsl(dtype)}(s0)`, [], [], dtype, [value]);
 }
 
 /** Cast to another dtype (float→int truncates toward zero, like PyTorch). */

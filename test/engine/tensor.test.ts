@@ -112,7 +112,7 @@ describe('random numbers', () => {
       const m = s / v.length;
       return { mean: m, std: Math.sqrt(s2 / v.length - m * m) };
     };
-    const u = await wg.rand([n]).data();
+    const u = (await wg.rand([n]).data()) as Float32Array;
     expect(u.reduce((m, v) => Math.min(m, v), 1)).toBeGreaterThanOrEqual(0);
     expect(u.reduce((m, v) => Math.max(m, v), 0)).toBeLessThan(1);
     expect(stats(u).mean).toBeCloseTo(0.5, 2);
