@@ -16,24 +16,33 @@
 // Why this shape (lavapipe, 2 cores, GFLOP/s at 256/512/1024/2048, A and B row-major):
 //  - llvmpipe runs 8 invocations as one 8-wide SIMD program. A load whose address is the
 //    same in every lane (it depends only on workgroup_id, uniforms and constants) becomes
-//    one scalar load + broadcast; any other load is a per-lane loop with a bounds check
-//    and a branch per element, about ten instructions per lane per float. So rows come
-//    from workgroup_id (A loads are uniform) and only B is gathered; the cost of a k-step
-//    is the 4·TN4 gathered floats, and the work is TM·4·TN4 multiply-adds.
+//    one scalar load + broadcast; any other load is a per-lane loop with an active-lane
+//    test, a bounds check and a branch per float (about ten instructions per lane per
+//    float, read off GALLIVM_DEBUG=asm). So rows come from workgroup_id (A loads are
+//    uniform) and only B is gathered: a k-step costs 4·TN4 gathered floats per lane and
+//    does TM·4·TN4 multiply-adds.
+//  - this kernel, as written (loops over const-sized arrays, which NIR fully unrolls into
+//    registers): 19.9 / 22.2 / 22.5 / 20.3; Aᵀ 20.4/20.4/22.2/17.7, Bᵀ 19.7/22.1/23.4/23.4,
+//    AᵀBᵀ 18.2/20.4/22.3/20.9 (tfjs-backend-webgpu: 5.5 at 1024).
 //  - the previous kernel (4x8 per invocation, 8x8 workgroup, A and B both gathered):
-//    14.3 / 15.5 / 15.6 / 12.5. Uniform rows, per invocation TMx(4·TN4), WG 8:
-//    4x4 13.8/15.5/15.2; 8x4 14.4/15.5/16.3; 16x4 14.2/15.6/16.3; 8x8 14.6/19.0/19.8;
-//    6x8 14.3/17.7/18.0; 8x12 14.4/19.0/21.4; 12x8 14.6/20.5/21.4; 4x16 14.0/15.7/16.2;
-//    8x16 14.4/15.5/15.4; 16x8 14.5/15.6/15.9; 12x12 8.9/12.5/14.5. Past ~24 vec4
-//    accumulators LLVM spills them (32 vector registers) and it falls off a cliff.
-//  - scalar per-lane columns instead of vec4 (8x4: 14.2, 16x2: 10.1 at 1024) and picking
-//    a lane's value out of uniform loads with select() (NIR turns that back into a
-//    gather: 2.7-5.1) lose. fma() gains nothing: llvmpipe lowers it to mul + add.
+//    ~14 (one product per synchronize, which rounds to the ~1.2 ms wait granularity;
+//    the figures above time several) / 15.5 / 15.6 / 12.5. Generated fully-unrolled variants with uniform rows,
+//    TMx(4·TN4) per invocation, WG 8, at 512/1024: 4x4 15.5/15.2; 8x4 15.5/16.3;
+//    16x4 15.6/16.3; 8x8 19.0/19.8; 6x8 17.7/18.0; 8x12 19.0/21.4; 12x8 20.5/21.4;
+//    4x16 15.7/16.2; 8x16 15.5/15.4; 16x8 15.6/15.9; 12x12 12.5/14.5; 32x4 9.4/9.5.
+//    Past ~24 vec4 accumulators LLVM spills them (32 vector registers) and speed drops.
+//    The loop form of 8x8 / 8x12 / 16x8 / 12x12: 20.4/19.8, 18.9/11.2, 17.7/18.0, 15.5/20.2.
+//  - scalar per-lane columns instead of vec4 (8x4: 14.2, 16x2: 10.1 at 1024) lose, and so
+//    does picking a lane's value out of uniform loads with select(): NIR folds the select
+//    into the load address, back to a gather (2.7-5.1). fma() gains nothing: llvmpipe
+//    lowers it to mul + add.
 //  - no workgroup memory and no barriers: a barrier turns the shader into a coroutine
 //    resumed once per SIMD group, and a shared-memory 16x16 tile ran at 0.7 GFLOP/s.
-//  - WG: 8 (one SIMD group) on CPU adapters; 16 is the same, 32 and 64 lose ~10 % (8x8:
-//    19.7 / 17.6 / 18.0 at 1024). On GPUs the launcher uses 64: the TM rows of A are
-//    then one broadcast load per warp, B loads are coalesced, and B is reused from L2.
+//  - WG: 8 (one SIMD group) on CPU adapters; 16 is the same on square products but loses
+//    on narrow ones (batched 128x[64,64]²: 15.3 vs 9.3), 32 loses ~15 % everywhere. On
+//    GPUs the launcher uses 32-64: the TM rows of A are then one broadcast load per warp,
+//    B loads are coalesced (neighbouring invocations read neighbouring vec4s), and B is
+//    reused across workgroups from L2.
 // Bounds: rows and columns are clamped once, outside the K loop (so no shape
 // specialization is needed: the loop has no checks); stores are masked.
 // Bindings: 0 = Params; 1 = A (read, vec4); 2 = B (read, vec4); 3 = C (read_write, vec4).
