@@ -11,8 +11,11 @@ export interface BenchResult {
   gflops?: number;
   gbps?: number;
   tfjsMs?: number;
-  /** TF.js time / our time: above 1 means we are faster. */
+  /** TF.js time / our time: above 1 means we are faster. TF.js waits as it does for its users. */
   ratio?: number;
+  /** TF.js waited on with webgrad's non-spinning wait: the kernels alone. */
+  tfjsSameWaitMs?: number;
+  sameWaitRatio?: number;
   adapter: string;
   [extra: string]: unknown;
 }
@@ -45,7 +48,7 @@ export async function timeRuns(once: () => Promise<number>, warmup: number, runs
 }
 
 export function formatTable(results: BenchResult[]): string {
-  const header = ['workload', 'shape', 'ms', 'GFLOP/s', 'GB/s', 'TF.js ms', 'ratio'];
+  const header = ['workload', 'shape', 'ms', 'GFLOP/s', 'GB/s', 'TF.js ms', 'ratio', 'TF.js ms (same wait)', 'ratio (same wait)'];
   const rows = results.map((r) => [
     r.name,
     r.shape.join('x'),
@@ -54,6 +57,8 @@ export function formatTable(results: BenchResult[]): string {
     r.gbps?.toFixed(2) ?? '',
     r.tfjsMs?.toFixed(2) ?? '',
     r.ratio !== undefined ? `${r.ratio.toFixed(2)}x` : '',
+    r.tfjsSameWaitMs?.toFixed(2) ?? '',
+    r.sameWaitRatio !== undefined ? `${r.sameWaitRatio.toFixed(2)}x` : '',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');

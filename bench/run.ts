@@ -8,6 +8,7 @@ import * as wg from '../engine/index.js';
 import { type BenchResult, formatTable, median, timeRuns, type Workload } from './harness.js';
 import { loadTfjs, tfjsSync } from './tfjs.js';
 import { coreWorkloads } from './workloads/core.js';
+import { measureWait } from './workloads/wait.js';
 
 interface Args { json: boolean; filter?: string; runs: number; warmup: number; noTfjs: boolean }
 
@@ -46,16 +47,19 @@ async function measure(w: Workload, args: Args, adapter: string, tfjsReady: bool
   if (w.bytes) result.gbps = w.bytes / ms / 1e6;
   if (tfjsReady && w.tfjs) {
     const theirs = w.tfjs();
-    const times = await timeRuns(async () => {
-      await tfjsSync();
+    const timeTfjs = (throttled: boolean) => timeRuns(async () => {
+      await tfjsSync(throttled);
       const t0 = performance.now();
       theirs.run();
-      await tfjsSync();
+      await tfjsSync(throttled);
       return performance.now() - t0;
     }, args.warmup, args.runs);
-    theirs.dispose();
-    result.tfjsMs = median(times);
+    result.tfjsMs = median(await timeTfjs(false));
     result.ratio = result.tfjsMs / ms;
+    // The same workload with TF.js waited on our way: kernels against kernels.
+    result.tfjsSameWaitMs = median(await timeTfjs(true));
+    result.sameWaitRatio = result.tfjsSameWaitMs / ms;
+    theirs.dispose();
   }
   return result;
 }
@@ -72,6 +76,12 @@ async function main(): Promise<void> {
     results.push(r);
     if (args.json) console.log(JSON.stringify(r));
     else process.stderr.write(`  ${w.name} ${w.shape.join('x')}: ${r.ms.toFixed(2)} ms\n`);
+  }
+  if (args.filter === undefined || 'wait'.includes(args.filter)) {
+    const line = { adapter: ctx.adapterName, ...(await measureWait(args.runs)) } as unknown as BenchResult;
+    results.push(line);
+    if (args.json) console.log(JSON.stringify(line));
+    else console.log(`  wait: 3 matmuls 1024³ waited on without spinning ${line.ms.toFixed(1)} ms, with Dawn's spinning await ${(line.spinMs as number).toFixed(1)} ms`);
   }
   if (args.filter === undefined || 'prepare'.includes(args.filter) || 'loader'.includes(args.filter)) {
     const { runPrepareBench } = await import('./prepare.js');

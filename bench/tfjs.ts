@@ -25,12 +25,17 @@ export async function loadTfjs(): Promise<Tf | undefined> {
   return tf;
 }
 
-/** Flushes TF.js's pending commands and waits for its queue, without spinning a core. */
-export async function tfjsSync(): Promise<void> {
+/**
+ * Flushes TF.js's pending commands and waits for its queue: with a plain await, as TF.js
+ * itself waits in data()/onSubmittedWorkDone (Dawn spins a core meanwhile), or with
+ * webgrad's throttled wait, to compare kernels alone.
+ */
+export async function tfjsSync(throttled: boolean): Promise<void> {
   const backend = tf!.backend() as unknown as WebGpuBackend;
   if (backend.commandEncoder) {
     backend.endComputePassEncoder?.();
     backend.submitQueue();
   }
-  await gpuWait(backend.device.queue.onSubmittedWorkDone());
+  const done = backend.device.queue.onSubmittedWorkDone();
+  await (throttled ? gpuWait(done) : done);
 }
