@@ -2,6 +2,8 @@
 # npm run setup: installs the npm dependencies (which builds dist/) and makes sure a
 # WebGPU adapter exists, installing Mesa's software Vulkan driver where there is none.
 # Idempotent and quick when everything is already in place.
+#   npm run setup -- --bench   also installs what `npm run bench` compares against
+#                              (Debian's python3-opencv, for the prepare baseline).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
@@ -11,6 +13,14 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 else
   echo "webgrad setup: node_modules up to date"
   [ -d dist ] || npm run build
+fi
+
+if [ "${1:-}" = "--bench" ] && ! /usr/bin/python3 -c 'import cv2' 2>/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-opencv >/dev/null
+  else
+    echo "webgrad setup: the bench's OpenCV baseline needs python3-opencv (apt-get install -y python3-opencv)" >&2
+  fi
 fi
 
 if node scripts/check-gpu.mjs 2>/dev/null; then
