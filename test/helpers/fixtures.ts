@@ -29,8 +29,9 @@ export interface FixtureCase {
   rtol: number;
 }
 
-export function loadFixture(family: string): FixtureCase[] {
-  const path = fileURLToPath(new URL(`../fixtures/core/${family}.json`, import.meta.url));
+/** Cases of test/fixtures/<dir>/<family>.json (dir defaults to 'core'). */
+export function loadFixture(family: string, dir = 'core'): FixtureCase[] {
+  const path = fileURLToPath(new URL(`../fixtures/${dir}/${family}.json`, import.meta.url));
   return (JSON.parse(readFileSync(path, 'utf8')) as { cases: FixtureCase[] }).cases;
 }
 
@@ -52,10 +53,21 @@ function applyView(t: Tensor, step: Record<string, unknown>): Tensor {
 }
 
 type Kw = Record<string, unknown>;
+
+/** Runs a fixture op: the (viewed) input tensors and the kwargs → outputs in fixture order. */
+export type OpRunner = (inputs: Tensor[], kwargs: Kw) => Tensor[];
+const registered = new Map<string, OpRunner>();
+
+/** Lets a test file add runners for its own ops (conv2d, batchNorm, …) before checkCase. */
+export function registerOps(ops: Record<string, OpRunner>): void {
+  for (const [name, run] of Object.entries(ops)) registered.set(name, run);
+}
 const dimsOf = (kw: Kw) => kw.dim as number | number[] | null | undefined;
 
 /** Runs the op named in the fixture; returns its outputs in fixture order. */
 function runOp(op: string, x: Tensor[], kw: Kw): Tensor[] {
+  const custom = registered.get(op);
+  if (custom) return custom(x, kw);
   const [a, b, c] = x;
   const scalar = kw.scalar as number | undefined;
   const alpha = kw.alpha as number | undefined;
