@@ -91,7 +91,13 @@ async function main(): Promise<void> {
       if (args.json) console.log(JSON.stringify(line));
     }
   }
-  if (!args.json) console.log(formatTable(results.filter((r) => typeof r.ms === 'number')));
+  if (!args.json) {
+    console.log(formatTable(results.filter((r) => typeof r.ms === 'number' && r.name !== 'wait')));
+    for (const r of results.filter((x) => typeof x.ms !== 'number' || x.name === 'wait')) {
+      const { adapter: _, ...fields } = r;
+      console.log(JSON.stringify(fields));
+    }
+  }
   const dir = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   const file = `${dir}${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
