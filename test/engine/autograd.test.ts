@@ -121,7 +121,8 @@ describe('memory', () => {
 });
 
 describe('gradcheck (central differences in f64 on the host)', () => {
-  const cases: Array<[string, (...t: wg.Tensor[]) => wg.Tensor, number[][]]> = [
+  // Inputs: shapes (drawn from randn) or explicit values kept away from kinks (abs, relu, clamp, where).
+  const cases: Array<[string, (...t: wg.Tensor[]) => wg.Tensor, Array<number[] | wg.NestedArray>]> = [
     ['matmul', (a, b) => a.matmul(b), [[3, 5], [5, 4]]],
     ['batched matmul with broadcast', (a, b) => wg.matmul(a, b), [[2, 3, 4], [4, 2]]],
     ['softmax', (a) => wg.softmax(a, 0), [[4, 3]]],
@@ -134,11 +135,23 @@ describe('gradcheck (central differences in f64 on the host)', () => {
     ['div/pow', (a, b) => a.div(b.exp()).pow(2), [[3, 2], [3, 1]]],
     ['gather', (a) => wg.gather(a, 1, wg.tensor([[0, 2], [1, 1], [2, 0]], { dtype: 'int32' })), [[3, 3]]],
     ['cat/narrow', (a, b) => wg.cat([a, b], 1).narrow(1, 1, 3), [[2, 2], [2, 3]]],
+    ['add/sub/mul with broadcast', (a, b) => a.add(b, { alpha: 2 }).mul(b).sub(a), [[3, 4], [4]]],
+    ['exp/log/sqrt/rsqrt', (a) => a.exp().add(1).log().sqrt().add(0.5).rsqrt(), [[5]]],
+    ['abs/relu/clamp', (a) => a.abs().add(a.relu()).clamp(-0.8, 0.9), [[[-1.3, -0.6, -0.2, 0.3, 0.7, 1.4]]]],
+    ['maximum/minimum', (a, b) => wg.maximum(a, b).mul(wg.minimum(a, b)), [[2, 3], [3]]],
+    ['where', (a, b) => wg.where(a.gt(0), a.mul(2), b), [[[[-1.2, 0.5, 2], [0.7, -0.4, -2]]], [2, 3]]],
+    ['sum/mean over dims', (a) => a.sum([0, 2], { keepdim: true }).mul(a.mean(1, { keepdim: true })), [[2, 3, 4]]],
+    ['max/min with dim', (a) => wg.max(a, 1).values.add(wg.min(a, 0, true).values.sum()), [[3, 4]]],
+    ['scatterAdd', (a, b) => wg.scatterAdd(a, 1, wg.tensor([[0, 1, 0], [2, 2, 1]], { dtype: 'int32' }), b), [[2, 3], [2, 3]]],
+    ['indexSelect', (a) => wg.indexSelect(a, 0, wg.tensor([2, 0, 2], { dtype: 'int32' })), [[3, 2]]],
+    ['crossEntropy', (a) => wg.crossEntropy(a, wg.tensor([1, 0, 3], { dtype: 'int32' })), [[3, 4]]],
+    ['stack/permute/expand', (a, b) => wg.stack([a, b], 0).permute(2, 0, 1).expand(2, 3, 2, 2), [[2, 3], [2, 3]]],
+    ['transpose in matmul backward', (a, b) => a.T.matmul(b.T), [[4, 3], [5, 4]]],
   ];
   for (const [name, fn, shapes] of cases) {
     it(name, async () => {
       wg.manualSeed(7);
-      const inputs = shapes.map((s) => wg.randn(s));
+      const inputs = shapes.map((s) => (Array.isArray(s) && Array.isArray(s[0]) ? wg.tensor(s[0] as wg.NestedArray) : wg.randn(s as number[])));
       const result = await wg.gradcheck(fn, inputs, { eps: 1e-2, atol: 2e-3, rtol: 2e-2 });
       expect(result.ok, JSON.stringify(result.worst)).toBe(true);
     });
