@@ -24,8 +24,8 @@ function partsFor(outer: number, len: number): number {
   return Math.max(1, Math.min(Math.ceil(len / 32), wanted, 4096));
 }
 
-function source(op: ReduceOp, type: string, withIndex: boolean, indexIn: boolean, last: boolean): string {
-  const bindings = [`@group(0) @binding(1) var<storage, read> x: array<${type}>;`];
+function source(op: ReduceOp, type: string, withIndex: boolean, indexIn: boolean, last: boolean, vec4: boolean): string {
+  const bindings = [`@group(0) @binding(1) var<storage, read> x: array<${vec4 ? `vec4<${type}>` : type}>;`];
   let next = 2;
   if (indexIn) bindings.push(`@group(0) @binding(${next++}) var<storage, read> xi: array<i32>;`);
   bindings.push(`@group(0) @binding(${next++}) var<storage, read_write> out: array<${type}>;`);
@@ -36,15 +36,16 @@ function source(op: ReduceOp, type: string, withIndex: boolean, indexIn: boolean
     ? 'acc += v;'
     // Ties keep the smaller index (PyTorch returns the first occurrence); NaN wins, as in PyTorch.
     : `let vi = ${index}; if (acc_i < 0 || ${better} || (v != v && acc == acc) || (v == acc && vi < acc_i)) { acc = v; acc_i = vi; }`;
-  const scaled = type === 'f32' ? 'acc * P.scale' : 'acc';
+  const total = vec4 ? '(acc.x + acc.y + acc.z + acc.w)' : 'acc';
+  const scaled = type === 'f32' ? `${total} * P.scale` : total;
   const store = [
-    `out[t] = ${op === 'sum' && last ? scaled : 'acc'};`,
+    `out[t] = ${op === 'sum' && last ? scaled : total};`,
     withIndex ? 'out_index[t] = acc_i;' : '',
   ].join('\n  ');
   return shaderSource('reduce', {
     BINDINGS: bindings.join('\n'),
-    ACC: type,
-    INIT: `${type}(0)`,
+    ACC: vec4 ? `vec4<${type}>` : type,
+    INIT: vec4 ? `vec4<${type}>(0)` : `${type}(0)`,
     STEP: step,
     STORE: store,
   });
@@ -65,22 +66,26 @@ export function launchReduce(op: ReduceOp, x: GPUBuffer, offset: number, dtype: 
   let inOffset = offset;
   let currentLen = len;
   const temps: GPUBuffer[] = [];
-  for (;;) {
-    const parts = partsFor(outer, currentLen);
+  for (let pass = 0; ; pass++) {
+    // A sum whose rows are 4-aligned reads vec4s: a quarter of the loads (per-lane loads
+    // are what costs on lavapipe), four partial sums per invocation folded at the end.
+    const vec4 = pass === 0 && op === 'sum' && currentLen % 4 === 0 && inOffset % 4 === 0 && currentLen >= 16;
+    const rowLen = vec4 ? currentLen / 4 : currentLen;
+    const parts = partsFor(outer, rowLen);
     const last = parts === 1;
     const values = last ? target.values! : bufferPool.acquire(outer * parts * bytes);
     const indices = withIndex ? (last ? target.indices! : bufferPool.acquire(outer * parts * 4)) : undefined;
     if (!last) temps.push(values, ...(indices ? [indices] : []));
     const indexIn = inputIndex !== undefined;
     const k = kernel({
-      key: `reduce:${op}:${type}${withIndex ? ':idx' : ''}${indexIn ? ':idxin' : ''}${last ? ':last' : ''}`,
+      key: `reduce:${op}:${type}${vec4 ? ':v4' : ''}${withIndex ? ':idx' : ''}${indexIn ? ':idxin' : ''}${last ? ':last' : ''}`,
       inputs: indexIn ? 2 : 1,
       outputs: withIndex ? 2 : 1,
-      wgsl: () => source(op, type, withIndex, indexIn, last),
+      wgsl: () => source(op, type, withIndex, indexIn, last, vec4),
     });
     const { groups, row } = grid1d(outer * parts, groupSize, maxPerDim);
     const buffers = [{ buffer: input }, ...(inputIndex ? [{ buffer: inputIndex }] : []), { buffer: values }, ...(indices ? [{ buffer: indices }] : [])];
-    dispatch(k, buffers, { u32: [outer, currentLen, parts, inOffset, row, scale, 0, 0], f32At: [5] }, groups);
+    dispatch(k, buffers, { u32: [outer, rowLen, parts, vec4 ? inOffset / 4 : inOffset, row, scale, 0, 0], f32At: [5] }, groups);
     if (last) break;
     input = values;
     inputIndex = indices;
