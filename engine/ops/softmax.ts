@@ -1,18 +1,15 @@
-// softmax, log_softmax and cross_entropy. The kernel works on the last dim; other dims
+// softmax and log_softmax. The kernel works on the last dim; other dims
 // are moved last (a view) and the result moved back. Backward formulas:
 //   softmax:     dx = y · (g − Σ g·y)
 //   log_softmax: dx = g − exp(y) · Σ g
-//   cross_entropy = mean/sum of −log_softmax(x)[target] (gather), so its backward composes.
 
 import { attach } from '../autograd/record.js';
 import { launchSoftmax } from '../kernels/softmax.js';
-import { fmt, normDim } from '../tensor/shape.js';
+import { normDim } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { assertFloat, mapNew } from './core.js';
-import { gather } from './indexing.js';
-import { mean, sum } from './reduce.js';
-import { neg } from './unary.js';
-import { contiguous, reshape, transpose, unsqueeze } from './views.js';
+import { sum } from './reduce.js';
+import { contiguous, transpose } from './views.js';
 
 function lastDimKernel(kind: 'softmax' | 'logSoftmax', t: Tensor, dim: number): Tensor {
   const d = normDim(dim, t.rank, kind);
@@ -65,31 +62,5 @@ export function logSoftmax(t: Tensor, dim = -1): Tensor {
   }, [y]);
 }
 
-export interface CrossEntropyOptions {
-  reduction?: 'mean' | 'sum' | 'none';
-}
-
-/** cross_entropy(logits [N,C,…], target int [N,…]) with class-index targets. */
-export function crossEntropy(logits: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
-  logits.assertAlive('crossEntropy');
-  target.assertAlive('crossEntropy');
-  if (target.dtype !== 'int32') {
-    throw new Error(`crossEntropy: target must hold class indices as int32, got ${target.dtype} ${fmt(target.shape)}`);
-  }
-  const expected = logits.rank === 1 ? [] : [logits.shape[0]!, ...logits.shape.slice(2)];
-  if (logits.rank < 1 || target.rank !== expected.length || target.shape.some((s, i) => s !== expected[i])) {
-    throw new Error(`crossEntropy: logits ${fmt(logits.shape)} need a target of shape ${fmt(expected)}, got ${fmt(target.shape)}`);
-  }
-  const classDim = logits.rank === 1 ? 0 : 1;
-  const logp = logSoftmax(logits, classDim);
-  const idx = unsqueeze(target, classDim);
-  const picked = gather(logp, classDim, idx);
-  const nll = neg(picked);
-  const perItem = reshape(nll, target.shape);
-  for (const tmp of [logp, idx, picked, nll]) tmp.dispose();
-  const reduction = options.reduction ?? 'mean';
-  if (reduction === 'none') return perItem;
-  const out = reduction === 'sum' ? sum(perItem) : mean(perItem);
-  perItem.dispose();
-  return out;
-}
+// cross_entropy lives in loss.ts with the other losses; re-exported here for old imports.
+export { crossEntropy, type CrossEntropyOptions } from './loss.js';
