@@ -28,7 +28,10 @@ export {
   type Dims, type ReduceOptions, type VarOptions, type ValuesIndices,
 } from './ops/reduce.js';
 export { matmul } from './ops/matmul.js';
-export { softmax, logSoftmax, crossEntropy, type CrossEntropyOptions } from './ops/softmax.js';
+export { softmax, logSoftmax } from './ops/softmax.js';
+export { crossEntropy, nllLoss, mseLoss, type CrossEntropyOptions, type NllLossOptions, type Reduction } from './ops/loss.js';
+export { linear } from './ops/linear.js';
+export { dropout } from './ops/dropout.js';
 export { gather, indexSelect, scatterAdd, cat, stack, oneHot } from './ops/indexing.js';
 export {
   contiguous, clone, detach, view, reshape, flatten, permute, transpose, narrow, slice, expand, unsqueeze, squeeze,
