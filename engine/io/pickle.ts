@@ -120,12 +120,12 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions): unknown {
       }
       case 0x28: metastack.push(stack); stack = []; break; // MARK
       case 0x29: stack.push([]); break; // EMPTY_TUPLE
-      case 0x74: stack.push(popMark()); break; // TUPLE
+      case 0x74: { const items = popMark(); stack.push(items); break; } // TUPLE (popMark swaps `stack`)
       case 0x85: stack.push([pop()]); break; // TUPLE1
       case 0x86: { const b = pop(); const a = pop(); stack.push([a, b]); break; } // TUPLE2
       case 0x87: { const c = pop(); const b = pop(); const a = pop(); stack.push([a, b, c]); break; } // TUPLE3
       case 0x5d: stack.push([]); break; // EMPTY_LIST
-      case 0x6c: stack.push(popMark()); break; // LIST
+      case 0x6c: { const items = popMark(); stack.push(items); break; } // LIST
       case 0x61: { const v = pop(); appendItems(top(), [v]); break; } // APPEND
       case 0x65: { const items = popMark(); appendItems(top(), items); break; } // APPENDS
       case 0x7d: stack.push(new Map()); break; // EMPTY_DICT
