@@ -72,6 +72,9 @@ function allowedGlobals(file: string): (module: string, name: string) => PyGloba
       if (name === '_rebuild_parameter' || name === '_rebuild_parameter_with_state') return rebuildParameter(`${module}.${name}`);
     }
     if (module === 'torch' && name in storageTypes) return new PyGlobal(`torch.${name}`, undefined, storageTypes[name]);
+    if (module === 'torch' && name.endsWith('Storage')) {
+      throw new Error(`${file}: unsupported dtype: storage type torch.${name}; webgrad reads ${Object.keys(storageTypes).join(', ')}`);
+    }
     return null;
   };
 }
