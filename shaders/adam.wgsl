@@ -1,0 +1,62 @@
+// adam.wgsl — one Adam / AdamW step for one parameter tensor, fused into a single pass:
+//
+//   g  = maximize ? -grad : grad
+//   p *= decay                         (AdamW: decay = 1 − lr·wd; Adam: 1)
+//   g += wd_l2 · p                     (Adam's L2 weight decay; AdamW: wd_l2 = 0)
+//   m  = β1·m + (1−β1)·g
+//   v  = β2·v + (1−β2)·g²
+//   vmax = max(vmax, v)                (AMSGrad only; the denominator then uses vmax)
+//   p -= step_size · m / (sqrt(v) / bc2_sqrt + eps)
+//
+// step_size = lr / (1 − β1^t) and bc2_sqrt = sqrt(1 − β2^t) are computed on the host in f64,
+// exactly as torch.optim.Adam's single-tensor path does, and arrive as f32 uniforms.
+//
+// Bindings: 0 = Params (uniform), 1 = grad (read), 2 = param, 3 = exp_avg, 4 = exp_avg_sq,
+// [5 = max_exp_avg_sq] (read_write, contiguous, element offsets in Params).
+//
+// Tile: one invocation per VEC elements (VEC = 4 when every offset and the length are
+// multiples of 4, else 1), 256 invocations per workgroup, grid folded into y past 65535
+// groups. No barriers or workgroup memory: every load is a contiguous vec4 — the whole
+// step is 4 (or 5) streams in and 3 (or 4) out, so it runs at memory speed on lavapipe.
+// Specializations (key `adam:v4|s:ams?:max?`): vector width, AMSGrad, maximize.
+
+struct Params {
+  count: u32,          // invocations (elements / VEC)
+  row: u32,            // invocations per grid row
+  grad_offset: u32,    // element offsets, divided by VEC
+  param_offset: u32,
+  m_offset: u32,
+  v_offset: u32,
+  vmax_offset: u32,
+  _pad: u32,
+  beta1: f32,
+  beta2: f32,
+  eps: f32,
+  wd_l2: f32,
+  decay: f32,
+  step_size: f32,
+  bc2_sqrt: f32,
+  _pad2: f32,
+}
+
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> grad: array<{{T}}>;
+@group(0) @binding(2) var<storage, read_write> param: array<{{T}}>;
+@group(0) @binding(3) var<storage, read_write> exp_avg: array<{{T}}>;
+@group(0) @binding(4) var<storage, read_write> exp_avg_sq: array<{{T}}>;
+{{VMAX_BINDING}}
+
+@compute @workgroup_size(256)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.x + gid.y * P.row;
+  if (i >= P.count) { return; }
+  var g = {{SIGN}}grad[P.grad_offset + i];
+  let p = param[P.param_offset + i] * P.decay;
+  g = g + P.wd_l2 * p;
+  let m = P.beta1 * exp_avg[P.m_offset + i] + (1.0 - P.beta1) * g;
+  let v = P.beta2 * exp_avg_sq[P.v_offset + i] + (1.0 - P.beta2) * (g * g);
+  exp_avg[P.m_offset + i] = m;
+  exp_avg_sq[P.v_offset + i] = v;
+{{DENOM}}
+  param[P.param_offset + i] = p - P.step_size * (m / denom);
+}
