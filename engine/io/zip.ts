@@ -46,8 +46,11 @@ export interface ZipEntry {
   data: Uint8Array;
 }
 
-/** Every entry of a stored (uncompressed) zip, in central-directory order. `file` names it in errors. */
-export function readZip(bytes: Uint8Array, file: string): ZipEntry[] {
+/**
+ * Every entry of a stored (uncompressed) zip, in central-directory order. `file` names it in
+ * errors. CRCs are checked (about 1 ms per MB) unless `verifyCrc` is false.
+ */
+export function readZip(bytes: Uint8Array, file: string, verifyCrc = true): ZipEntry[] {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const u64 = (at: number) => {
     const v = view.getBigUint64(at, true);
@@ -79,6 +82,7 @@ export function readZip(bytes: Uint8Array, file: string): ZipEntry[] {
   for (let e = 0; e < count; e++) {
     if (at + 46 > bytes.length || view.getUint32(at, true) !== SIG_CENTRAL) throw new Error(`${file}: corrupt zip (central directory entry ${e} at byte ${at})`);
     const method = view.getUint16(at + 10, true);
+    const crc = view.getUint32(at + 16, true);
     let size = view.getUint32(at + 20, true);
     const usize = view.getUint32(at + 24, true);
     const nameLen = view.getUint16(at + 28, true);
@@ -104,7 +108,9 @@ export function readZip(bytes: Uint8Array, file: string): ZipEntry[] {
     if (local + 30 > bytes.length || view.getUint32(local, true) !== SIG_LOCAL) throw new Error(`${file}: corrupt or truncated zip (local header of ${name} at byte ${local})`);
     const start = local + 30 + view.getUint16(local + 26, true) + view.getUint16(local + 28, true);
     if (start + size > bytes.length) throw new Error(`${file}: truncated zip (entry ${name} needs bytes ${start}..${start + size}, the file has ${bytes.length})`);
-    entries.push({ name, data: bytes.subarray(start, start + size) });
+    const data = bytes.subarray(start, start + size);
+    if (verifyCrc && crc32(data) !== crc) throw new Error(`${file}: zip entry ${name} is corrupt (CRC-32 mismatch)`);
+    entries.push({ name, data });
     at += 46 + nameLen + extraLen + commentLen;
   }
   return entries;
