@@ -1,0 +1,186 @@
+// Launchers for shaders/batchnorm.wgsl. Every tensor arrives as a buffer plus an element
+// offset, laid out contiguous [N, C, S]; the ops layer (engine/ops/batchnorm.ts) decides
+// what to save and which of these run backward.
+
+import { gpu } from '../device/device.js';
+import { dispatch, kernel } from './runtime.js';
+import { shaderSource } from './shader-source.js';
+import { grid1d } from './view.js';
+
+export interface Loc {
+  buffer: GPUBuffer;
+  /** In f32 elements. */
+  offset: number;
+}
+
+export interface BnDims {
+  N: number;
+  C: number;
+  S: number;
+}
+
+const group = 64;
+
+// shaderSource fills every placeholder of a file; the sections here have their own, so
+// read the file raw (each placeholder left as itself) and fill the section alone.
+function section(name: string, values: Record<string, string>): string {
+  const raw = shaderSource('batchnorm', new Proxy({}, { get: (_, key) => `{{${String(key)}}}` }));
+  const marker = `// @section ${name}\n`;
+  const start = raw.indexOf(marker);
+  const end = raw.indexOf('// @section ', start + marker.length);
+  const text = raw.slice(start + marker.length, end < 0 ? undefined : end);
+  return text.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
+    const value = values[key];
+    if (value === undefined) throw new Error(`webgrad: batchnorm.wgsl section ${name} needs {{${key}}}`);
+    return value;
+  });
+}
+
+/** vec4 loads when every channel row (and every base offset) is 4-aligned. */
+export function bnVectorWidth(d: BnDims, offsets: readonly number[]): 1 | 4 {
+  return d.S % 4 === 0 && offsets.every((o) => o % 4 === 0) ? 4 : 1;
+}
+
+const vt = (v: 1 | 4) => (v === 4 ? 'vec4<f32>' : 'f32');
+
+/** Interleaved partials per channel: enough invocations for the device, >= 16 loads each. */
+export function bnParts(d: BnDims, v: 1 | 4): { parts: number; PN: number; PS: number } {
+  const SV = d.S / v;
+  const wanted = Math.max(1, Math.min(Math.ceil(16384 / d.C), Math.ceil((d.N * SV) / 16), 4096));
+  const PS = Math.min(SV, wanted);
+  const PN = Math.min(d.N, Math.ceil(wanted / PS));
+  return { parts: PN * PS, PN, PS };
+}
+
+/**
+ * Per-channel partial sums into `out` (vec2 per (channel, part)); `out` holds C · parts
+ * vec2s. stats: Σ(x − k), Σ(x − k)²; grad (g and chan given): Σg, Σg·(x − mean).
+ */
+export function launchBnPartial(x: Loc, d: BnDims, out: GPUBuffer, grad?: { g: Loc; chan: Loc }): number {
+  const v = bnVectorWidth(d, [x.offset, ...(grad ? [grad.g.offset] : [])]);
+  const { parts, PN, PS } = bnParts(d, v);
+  const mode = grad ? 'grad' : 'stats';
+  const T = vt(v);
+  const k = kernel({
+    key: `batchnorm:partial:${mode}:${v === 4 ? 'v4' : 's'}`,
+    inputs: grad ? 3 : 1,
+    outputs: 1,
+    wgsl: () => section('partial', {
+      VT: T,
+      HSUM: v === 4 ? 'dot(v, vec4<f32>(1.0))' : 'v',
+      BINDINGS: grad
+        ? [`@group(0) @binding(1) var<storage, read> x: array<${T}>;`,
+          `@group(0) @binding(2) var<storage, read> g: array<${T}>;`,
+          '@group(0) @binding(3) var<storage, read> chan: array<f32>;',
+          '@group(0) @binding(4) var<storage, read_write> out: array<vec2<f32>>;'].join('\n')
+        : [`@group(0) @binding(1) var<storage, read> x: array<${T}>;`,
+          '@group(0) @binding(2) var<storage, read_write> out: array<vec2<f32>>;'].join('\n'),
+      // The shift k: x[0, c, 0] for the statistics, the mean itself for the gradient sums.
+      CENTER: grad ? 'chan[P.x_scalar_offset + c]' : `x[P.x_offset + c * P.SV]${v === 4 ? '.x' : ''}`,
+      ACC: grad
+        ? 'let gv = g[P.g_offset + base + s]; acc1 += gv; acc2 += gv * d;'
+        : 'acc1 += d; acc2 += d * d;',
+    }),
+  });
+  const { groups, row } = grid1d(d.C * parts, group, gpu().limits.maxComputeWorkgroupsPerDimension);
+  const words = [d.N, d.C, d.S / v, parts, PN, PS, x.offset / v, grad ? grad.g.offset / v : 0, row, grad ? grad.chan.offset : 0, 0, 0];
+  const buffers = grad ? [{ buffer: x.buffer }, { buffer: grad.g.buffer }, { buffer: grad.chan.buffer }, { buffer: out }] : [{ buffer: x.buffer }, { buffer: out }];
+  dispatch(k, buffers, { u32: words }, groups);
+  return parts;
+}
+
+export interface AffineLocs {
+  weight?: Loc;
+  bias?: Loc;
+}
+
+function finalizeWords(C: number, parts: number, count: number, eps: number, xOffset: number, S: number, a: AffineLocs): { u32: number[]; f32At: number[] } {
+  return { u32: [C, parts, count, eps, xOffset, S, a.weight ? 1 : 0, a.bias ? 1 : 0], f32At: [2, 3] };
+}
+
+const weightBindings = (first: number) => [
+  `@group(0) @binding(${first}) var<storage, read> weight: array<f32>;`,
+  `@group(0) @binding(${first + 1}) var<storage, read> bias: array<f32>;`,
+].join('\n');
+
+/** Training statistics: folds the partials of launchBnPartial (stats) into chan [5, C]. */
+export function launchBnFinalizeTrain(partials: GPUBuffer, parts: number, x: Loc, d: BnDims, eps: number, affine: AffineLocs, chan: GPUBuffer): void {
+  const k = kernel({
+    key: 'batchnorm:finalize:train',
+    inputs: 4,
+    outputs: 1,
+    wgsl: () => section('finalize', {
+      BINDINGS: ['@group(0) @binding(1) var<storage, read> partials: array<vec2<f32>>;',
+        '@group(0) @binding(2) var<storage, read> x: array<f32>;', weightBindings(3),
+        '@group(0) @binding(5) var<storage, read_write> chan: array<f32>;'].join('\n'),
+      STATS: [
+        'var sums = vec2<f32>(0.0);',
+        '  for (var p = 0u; p < P.parts; p++) { sums += partials[c * P.parts + p]; }',
+        '  let shifted = sums.x / P.count;',
+        '  mean = x[P.x_offset + c * P.S] + shifted;',
+        '  variance = max(sums.y / P.count - shifted * shifted, 0.0);',
+      ].join('\n'),
+    }),
+  });
+  // Absent weight/bias: any buffer fills the binding; has_weight/has_bias say to ignore it.
+  dispatch(k, [{ buffer: partials }, { buffer: x.buffer }, { buffer: (affine.weight ?? x).buffer }, { buffer: (affine.bias ?? x).buffer }, { buffer: chan }],
+    finalizeWords(d.C, parts, d.N * d.S, eps, x.offset, d.S, affine), [Math.ceil(d.C / group)]);
+}
+
+/** Eval statistics: the running mean/var (and weight/bias) into chan [5, C]. */
+export function launchBnFinalizeEval(runningMean: Loc, runningVar: Loc, C: number, eps: number, affine: AffineLocs, chan: GPUBuffer): void {
+  const k = kernel({
+    key: 'batchnorm:finalize:eval',
+    inputs: 4,
+    outputs: 1,
+    wgsl: () => section('finalize', {
+      BINDINGS: ['@group(0) @binding(1) var<storage, read> running_mean: array<f32>;',
+        '@group(0) @binding(2) var<storage, read> running_var: array<f32>;', weightBindings(3),
+        '@group(0) @binding(5) var<storage, read_write> chan: array<f32>;'].join('\n'),
+      // parts and x_offset carry the running stats' offsets here.
+      STATS: 'mean = running_mean[P.parts + c];\n  variance = running_var[P.x_offset + c];',
+    }),
+  });
+  const words = finalizeWords(C, runningMean.offset, 1, eps, runningVar.offset, 1, affine);
+  dispatch(k, [{ buffer: runningMean.buffer }, { buffer: runningVar.buffer }, { buffer: (affine.weight ?? runningMean).buffer },
+    { buffer: (affine.bias ?? runningMean).buffer }, { buffer: chan }], words, [Math.ceil(C / group)]);
+}
+
+/** Gradient coefficients [5, C] (A, B, C0, dweight, dbias) from grad partials and chan. */
+export function launchBnGradFinalize(partials: GPUBuffer, parts: number, chan: GPUBuffer, d: BnDims, training: boolean, gout: GPUBuffer): void {
+  const k = kernel({ key: 'batchnorm:gradfin', inputs: 2, outputs: 1, wgsl: () => section('gradfin', {}) });
+  dispatch(k, [{ buffer: partials }, { buffer: chan }, { buffer: gout }],
+    { u32: [d.C, parts, d.N * d.S, training ? 1 : 0], f32At: [2] }, [Math.ceil(d.C / group)]);
+}
+
+/**
+ * out = in0·coef[r0 + c] (+ in1·coef[r1 + c]) + coef[r2 + c] over [N, C, S]; out is
+ * contiguous from element 0. rows are element offsets into `coef`.
+ */
+export function launchBnApply(in0: Loc, in1: Loc | undefined, d: BnDims, coef: GPUBuffer, rows: readonly [number, number, number], out: GPUBuffer): void {
+  const total = d.N * d.C * d.S;
+  if (total === 0) return;
+  const v = bnVectorWidth(d, [in0.offset, ...(in1 ? [in1.offset] : [])]);
+  const T = vt(v);
+  const coefAt = (r: string) => (v === 4 ? `VT(coef[P.${r} + c])` : `coef[P.${r} + c]`);
+  const k = kernel({
+    key: `batchnorm:apply:${in1 ? 'two' : 'one'}:${v === 4 ? 'v4' : 's'}`,
+    inputs: in1 ? 3 : 2,
+    outputs: 1,
+    wgsl: () => section('apply', {
+      VT: T,
+      BINDINGS: [
+        `@group(0) @binding(1) var<storage, read> in0: array<${T}>;`,
+        ...(in1 ? [`@group(0) @binding(2) var<storage, read> in1: array<${T}>;`] : []),
+        `@group(0) @binding(${in1 ? 3 : 2}) var<storage, read> coef: array<f32>;`,
+        `@group(0) @binding(${in1 ? 4 : 3}) var<storage, read_write> out: array<${T}>;`,
+      ].join('\n'),
+      EXPR: `in0[P.in0_offset + q] * ${coefAt('r0')}${in1 ? ` + in1[P.in1_offset + q] * ${coefAt('r1')}` : ''} + ${coefAt('r2')}`,
+    }),
+  });
+  const numel = total / v;
+  const { groups, row } = grid1d(numel, group, gpu().limits.maxComputeWorkgroupsPerDimension);
+  const words = [numel, d.S / v, d.C, row, in0.offset / v, in1 ? in1.offset / v : 0, 0, 0, rows[0], rows[1], rows[2], 0];
+  const buffers = [{ buffer: in0.buffer }, ...(in1 ? [{ buffer: in1.buffer }] : []), { buffer: coef }, { buffer: out }];
+  dispatch(k, buffers, { u32: words }, groups);
+}

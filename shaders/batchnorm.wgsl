@@ -1,0 +1,135 @@
+// batchnorm.wgsl — batch normalization over [N, C, S] (S = product of the spatial dims;
+// 1 for [N, C]), forward and backward, as four small kernels (one `// @section` each):
+//
+//   partial   per-channel sums in `parts` interleaved partials: invocation (c, part) folds
+//             the elements (n, s) with n ≡ part / PS (mod PN), s ≡ part % PS (mod PS).
+//               stats: Σ(x − k), Σ(x − k)² with k = x[0, c, 0] (a shift that keeps the
+//                      one-pass variance from cancelling when |mean| ≫ std)
+//               grad:  Σ g, Σ g·(x − mean)
+//   finalize  one invocation per channel: folds the partials (train) or reads the running
+//             stats (eval) into the channel table `chan` [5, C]: mean, invstd, scale = w·invstd,
+//             shift = b − mean·scale, biased var. scale/shift are the seam for folding BN into
+//             the preceding conv at inference.
+//   gradfin   one invocation per channel: from the grad partials and `chan`, the table
+//             [5, C] of A, B, C0 (dx = A·g + B·x + C0), dweight, dbias.
+//   apply     out = in0·coef[r0 + c] (+ in1·coef[r1 + c]) + coef[r2 + c]: normalize+affine
+//             (in0 = x, scale, shift) and the input gradient (in0 = g, in1 = x, A, B, C0).
+//
+// Bindings: 0 = Params; then the read-only inputs; then the one read_write output, in the
+// order each section lists. Element type VT is vec4<f32> when S % 4 == 0 (vec4 loads: a
+// quarter of the per-lane loads, which dominate on lavapipe), else f32; all 4 components of
+// a vec4 then lie in one channel. Workgroups are 64 wide, 1-D grids folded into y (`row`).
+// No workgroup memory and no barriers: lavapipe runs barriers as coroutine switches, and
+// C · parts partials already give every core enough invocations.
+
+// @section partial
+alias VT = {{VT}};
+struct Params {
+  N: u32, C: u32, SV: u32, parts: u32,
+  PN: u32, PS: u32, x_offset: u32, g_offset: u32,   // offsets in VT units
+  row: u32, x_scalar_offset: u32, _p0: u32, _p1: u32,
+}
+@group(0) @binding(0) var<uniform> P: Params;
+{{BINDINGS}}
+
+fn hsum(v: VT) -> f32 { return {{HSUM}}; }
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let t = gid.x + gid.y * P.row;
+  if (t >= P.C * P.parts) { return; }
+  let c = t / P.parts;
+  let part = t % P.parts;
+  let k = {{CENTER}};
+  var acc1 = VT(0.0);
+  var acc2 = VT(0.0);
+  for (var n = part / P.PS; n < P.N; n += P.PN) {
+    let base = (n * P.C + c) * P.SV;
+    for (var s = part % P.PS; s < P.SV; s += P.PS) {
+      let d = x[P.x_offset + base + s] - VT(k);
+      {{ACC}}
+    }
+  }
+  out[t] = vec2<f32>(hsum(acc1), hsum(acc2));
+}
+
+// @section finalize
+struct Params {
+  C: u32, parts: u32, count: f32, eps: f32,
+  x_offset: u32, S: u32, has_weight: u32, has_bias: u32,
+}
+@group(0) @binding(0) var<uniform> P: Params;
+{{BINDINGS}}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let c = gid.x;
+  if (c >= P.C) { return; }
+  var mean: f32;
+  var variance: f32;
+  {{STATS}}
+  let invstd = inverseSqrt(variance + P.eps);
+  var w = 1.0;
+  var b = 0.0;
+  if (P.has_weight != 0u) { w = weight[c]; }
+  if (P.has_bias != 0u) { b = bias[c]; }
+  let scale = w * invstd;
+  chan[c] = mean;
+  chan[P.C + c] = invstd;
+  chan[2u * P.C + c] = scale;
+  chan[3u * P.C + c] = b - mean * scale;
+  chan[4u * P.C + c] = variance;
+}
+
+// @section gradfin
+struct Params {
+  C: u32, parts: u32, count: f32, training: u32,
+}
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> partials: array<vec2<f32>>;
+@group(0) @binding(2) var<storage, read> chan: array<f32>;
+@group(0) @binding(3) var<storage, read_write> gout: array<f32>;
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let c = gid.x;
+  if (c >= P.C) { return; }
+  var sums = vec2<f32>(0.0);
+  for (var p = 0u; p < P.parts; p++) { sums += partials[c * P.parts + p]; }
+  let sg = sums.x;      // Σ g
+  let sgx = sums.y;     // Σ g·(x − mean)
+  let mean = chan[c];
+  let invstd = chan[P.C + c];
+  let scale = chan[2u * P.C + c];
+  let a = scale;
+  var b = 0.0;
+  var c0 = 0.0;
+  if (P.training != 0u) {
+    // dx = scale·(g − Σg/n − (x − mean)·invstd²·Σg(x − mean)/n), as A·g + B·x + C0.
+    b = -scale * invstd * invstd * sgx / P.count;
+    c0 = -scale * sg / P.count - b * mean;
+  }
+  gout[c] = a;
+  gout[P.C + c] = b;
+  gout[2u * P.C + c] = c0;
+  gout[3u * P.C + c] = invstd * sgx;
+  gout[4u * P.C + c] = sg;
+}
+
+// @section apply
+alias VT = {{VT}};
+struct Params {
+  numel: u32, SV: u32, C: u32, row: u32,        // numel in VT units
+  in0_offset: u32, in1_offset: u32, out_offset: u32, _p0: u32,
+  r0: u32, r1: u32, r2: u32, _p1: u32,           // element offsets of the coefficient rows
+}
+@group(0) @binding(0) var<uniform> P: Params;
+{{BINDINGS}}
+
+@compute @workgroup_size(64)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let q = gid.x + gid.y * P.row;
+  if (q >= P.numel) { return; }
+  let c = (q / P.SV) % P.C;
+  out[P.out_offset + q] = {{EXPR}};
+}

@@ -1,0 +1,60 @@
+// batch_norm vs PyTorch (1d and 2d, train and eval, running stats after the update, with
+// and without affine), gradcheck of the training-mode backward, and the error messages.
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as wg from '../../engine/index.js';
+import { checkCase, loadFixture, registerOps } from '../helpers/fixtures.js';
+import { setupGpu } from '../helpers/gpu.js';
+
+beforeAll(setupGpu);
+
+registerOps({
+  batchNorm: (xs, kw) => {
+    const [x, ...rest] = xs;
+    const [rm, rv] = kw.running ? [rest.shift()!, rest.shift()!] : [null, null];
+    const [w, b] = kw.affine ? [rest.shift()!, rest.shift()!] : [null, null];
+    const y = wg.batchNorm(x!, rm, rv, w, b, { training: kw.training as boolean, momentum: kw.momentum as number, eps: kw.eps as number });
+    return rm && rv ? [y, rm, rv] : [y];
+  },
+});
+
+describe('batch_norm vs PyTorch', () => {
+  for (const c of loadFixture('batchnorm', 'nn')) it(c.name, () => checkCase(c));
+});
+
+describe('batch_norm', () => {
+  it('gradcheck, training mode, input + weight + bias', async () => {
+    wg.manualSeed(3);
+    const x = wg.randn([3, 2, 5]);
+    const w = wg.rand([2], { low: 0.5, high: 1.5 });
+    const b = wg.randn([2]);
+    const r = await wg.gradcheck((a, ww, bb) => wg.batchNorm(a, null, null, ww, bb, { training: true }), [x, w, b], { eps: 1e-2, atol: 2e-3, rtol: 2e-2 });
+    expect(r.ok, JSON.stringify(r)).toBe(true);
+    for (const t of [x, w, b]) t.dispose();
+  });
+
+  it('gradcheck, training mode, vec4 spatial layout, no affine', async () => {
+    wg.manualSeed(4);
+    const x = wg.randn([2, 2, 2, 4]);
+    const r = await wg.gradcheck((a) => wg.batchNorm(a, null, null, null, null, { training: true }), [x], { eps: 1e-2, atol: 2e-3, rtol: 2e-2 });
+    expect(r.ok, JSON.stringify(r)).toBe(true);
+    x.dispose();
+  });
+
+  it('scale/shift seam matches the eval-mode output', async () => {
+    const rm = wg.tensor([0.5, -1]);
+    const rv = wg.tensor([4, 0.25]);
+    const w = wg.tensor([2, 3]);
+    const b = wg.tensor([1, 0]);
+    const { scale, shift } = wg.batchNormScaleShift(rm, rv, w, b, 0);
+    expect(Array.from(await scale.data())).toEqual([1, 6]);
+    expect(Array.from(await shift.data())).toEqual([0.5, 6]);
+    for (const t of [rm, rv, w, b, scale, shift]) t.dispose();
+  });
+
+  it('errors name the op, the shapes and the fix', () => {
+    const x = wg.zeros([4, 3, 2]);
+    expect(() => wg.batchNorm(x, null, null, wg.ones([4]), null, { training: true })).toThrow(/batchNorm: weight must be \[3\] for input \[4,3,2\]/);
+    expect(() => wg.batchNorm(x, null, null, null, null)).toThrow(/eval mode needs runningMean and runningVar .*\{ training: true \}/);
+    expect(() => wg.batchNorm(wg.zeros([1, 3]), null, null, null, null, { training: true })).toThrow(/more than 1 value per channel/);
+  });
+});
