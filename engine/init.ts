@@ -6,7 +6,7 @@ import { reportGpuError } from './kernels/runtime.js';
 import { loadShaders } from './kernels/shader-source.js';
 
 export const shaderFamilies = [
-  'elementwise', 'math', 'reduce', 'random', 'gather', 'scatter', 'softmax', 'matmul', 'matmul_strided', 'adam',
+  'elementwise', 'math', 'reduce', 'random', 'gather', 'scatter', 'softmax', 'matmul', 'matmul_strided', 'batchnorm', 'adam',
 ] as const;
 
 export interface WebgradInitOptions extends InitOptions {
