@@ -32,6 +32,7 @@ export { softmax, logSoftmax } from './ops/softmax.js';
 export { crossEntropy, nllLoss, mseLoss, type CrossEntropyOptions, type NllLossOptions, type Reduction } from './ops/loss.js';
 export { linear } from './ops/linear.js';
 export { dropout } from './ops/dropout.js';
+export { batchNorm, batchNormScaleShift, type BatchNormOptions } from './ops/batchnorm.js';
 export { gather, indexSelect, scatterAdd, cat, stack, oneHot } from './ops/indexing.js';
 export {
   contiguous, clone, detach, view, reshape, flatten, permute, transpose, narrow, slice, expand, unsqueeze, squeeze,
