@@ -6,7 +6,8 @@ import { reportGpuError } from './kernels/runtime.js';
 import { loadShaders } from './kernels/shader-source.js';
 
 export const shaderFamilies = [
-  'elementwise', 'math', 'reduce', 'random', 'gather', 'scatter', 'softmax', 'matmul', 'matmul_strided', 'batchnorm', 'adam',
+  'elementwise', 'math', 'reduce', 'random', 'gather', 'scatter', 'softmax', 'matmul', 'matmul_strided',
+  'conv2d', 'conv2d_pack', 'conv2d_wgrad', 'batchnorm', 'adam',
 ] as const;
 
 export interface WebgradInitOptions extends InitOptions {
