@@ -131,18 +131,22 @@ export function writeZip(entries: ZipEntry[]): Uint8Array[] {
     const pad = (ALIGN - ((offset + 30 + nameBytes.length + 4) % ALIGN)) % ALIGN;
     const extraLen = 4 + pad;
     const crc = crc32(data);
+    // Local header and central record share the fields from "version needed" to "name length".
+    const common = (v: DataView, at: number) => {
+      v.setUint16(at, 20, true); // version needed: 2.0
+      v.setUint16(at + 2, 0x0800, true); // names are UTF-8
+      v.setUint16(at + 4, 0, true); // stored
+      v.setUint16(at + 6, 0, true); // time 00:00
+      v.setUint16(at + 8, 0x21, true); // date 1980-01-01
+      v.setUint32(at + 10, crc, true);
+      v.setUint32(at + 14, data.length, true);
+      v.setUint32(at + 18, data.length, true);
+      v.setUint16(at + 22, nameBytes.length, true);
+    };
     const local = new Uint8Array(30 + nameBytes.length + extraLen);
     const lv = new DataView(local.buffer);
     lv.setUint32(0, SIG_LOCAL, true);
-    lv.setUint16(4, 20, true); // version needed: 2.0
-    lv.setUint16(6, 0x0800, true); // names are UTF-8
-    lv.setUint16(8, 0, true); // stored
-    lv.setUint16(10, 0, true); // time 00:00
-    lv.setUint16(12, 0x21, true); // date 1980-01-01
-    lv.setUint32(14, crc, true);
-    lv.setUint32(18, data.length, true);
-    lv.setUint32(22, data.length, true);
-    lv.setUint16(26, nameBytes.length, true);
+    common(lv, 4);
     lv.setUint16(28, extraLen, true);
     local.set(nameBytes, 30);
     lv.setUint16(30 + nameBytes.length, 0x4246, true); // "FB": torch's padding field
@@ -152,16 +156,8 @@ export function writeZip(entries: ZipEntry[]): Uint8Array[] {
     const cd = new Uint8Array(46 + nameBytes.length);
     const cv = new DataView(cd.buffer);
     cv.setUint32(0, SIG_CENTRAL, true);
-    cv.setUint16(4, 20, true);
-    cv.setUint16(6, 20, true);
-    cv.setUint16(8, 0x0800, true);
-    cv.setUint16(10, 0, true);
-    cv.setUint16(12, 0, true);
-    cv.setUint16(14, 0x21, true);
-    cv.setUint32(16, crc, true);
-    cv.setUint32(20, data.length, true);
-    cv.setUint32(24, data.length, true);
-    cv.setUint16(28, nameBytes.length, true);
+    cv.setUint16(4, 20, true); // version made by
+    common(cv, 6);
     cv.setUint32(42, offset, true);
     cd.set(nameBytes, 46);
     central.push(cd);
