@@ -1,0 +1,186 @@
+// Launchers for shaders/conv2d.wgsl (forward and grad-input), conv2d_wgrad.wgsl (grad-weight)
+// and conv2d_pack.wgsl (weight repacking). They take buffers and shapes, never tensors.
+//
+// Tensors larger than one storage binding (maxStorageBufferBindingSize, 128 MiB on lavapipe)
+// are processed in batch chunks: each chunk binds a sub-range of the batch-major tensors at a
+// 256-byte-aligned offset and passes the remaining element offset to the kernel. grad-weight
+// accumulates over the chunks. `convTuning.maxBindingBytes` forces small chunks in tests.
+
+import { gpu } from '../device/device.js';
+import { type BufferBinding, dispatch, kernel } from './runtime.js';
+import { shaderSource } from './shader-source.js';
+import { grid1d } from './view.js';
+
+export interface Conv2dGeometry {
+  N: number; C: number; H: number; W: number;
+  O: number; kh: number; kw: number;
+  Ho: number; Wo: number;
+  stride: [number, number];
+  /** Top and left padding (bottom/right only shape Ho/Wo). */
+  padding: [number, number];
+  dilation: [number, number];
+  groups: number;
+}
+
+/** A tensor's storage: buffer and element offset of a contiguous [N, …] tensor. */
+export interface Dense {
+  buffer: GPUBuffer;
+  offset: number;
+}
+
+export const convTuning = {
+  /** Overrides the adapter's maxStorageBufferBindingSize for chunking (tests). */
+  maxBindingBytes: undefined as number | undefined,
+};
+
+// Must match TM / TN4 / TN in the shaders.
+const TM = 12;
+const COLS4 = 2;
+const WGRAD_COLS = 8;
+const ALIGN = 256;
+
+function workgroupWidth(): number {
+  const { adapterName, subgroupSize } = gpu();
+  if (/llvmpipe|lavapipe|swiftshader|software/i.test(adapterName)) return Math.max(8, subgroupSize);
+  return Math.max(32, subgroupSize || 32);
+}
+
+function maxBinding(): number {
+  return convTuning.maxBindingBytes ?? gpu().limits.maxStorageBufferBindingSize;
+}
+
+/** Images per chunk so that every batch-major tensor (elements per image listed) fits one binding. */
+export function chunkImages(op: string, N: number, perImage: readonly number[]): number {
+  const largest = Math.max(...perImage) * 4;
+  const fit = Math.floor((maxBinding() - ALIGN) / largest);
+  if (fit < 1) {
+    throw new Error(`${op}: one image needs ${largest} bytes, over this adapter's storage binding limit of ${maxBinding()} bytes; use smaller images`);
+  }
+  return Math.min(N, fit);
+}
+
+/** Binds images [n0, n0+count) of a batch-major tensor; returns the binding and the element offset within it. */
+export function bindImages(t: Dense, perImage: number, n0: number, count: number): { binding: BufferBinding; offset: number } {
+  const start = (t.offset + n0 * perImage) * 4;
+  const aligned = Math.floor(start / ALIGN) * ALIGN;
+  const size = start - aligned + count * perImage * 4;
+  return { binding: { buffer: t.buffer, offset: aligned, size: Math.max(4, size) }, offset: (start - aligned) / 4 };
+}
+
+function foldRows(tiles: number): [number, number] {
+  const maxGroups = gpu().limits.maxComputeWorkgroupsPerDimension;
+  const y = Math.min(tiles, maxGroups);
+  return [y, Math.ceil(tiles / y)];
+}
+
+/** Elements of the packed weight for conv2d.wgsl: [groups, kh·kw, S, round4(NC)]. */
+export function packedSize(g: Conv2dGeometry, gradInput: boolean): number {
+  const Cg = g.C / g.groups;
+  const Og = g.O / g.groups;
+  const [S, NC] = gradInput ? [Og, Cg] : [Cg, Og];
+  return g.groups * g.kh * g.kw * S * Math.ceil(NC / 4) * 4;
+}
+
+/** Repacks weight [O, C/groups, kh, kw] for the forward (gradInput false) or grad-input kernel. */
+export function launchPackWeight(w: Dense, g: Conv2dGeometry, gradInput: boolean, out: GPUBuffer): void {
+  const Cg = g.C / g.groups;
+  const Og = g.O / g.groups;
+  const [S, NC] = gradInput ? [Og, Cg] : [Cg, Og];
+  const NCP = Math.ceil(NC / 4) * 4;
+  const total = packedSize(g, gradInput);
+  const k = kernel({ key: 'conv2d:pack', inputs: 1, outputs: 1, wgsl: () => shaderSource('conv2d_pack') });
+  const { groups, row } = grid1d(total, 256, gpu().limits.maxComputeWorkgroupsPerDimension);
+  dispatch(k, [{ buffer: w.buffer }, { buffer: out }],
+    { u32: [total, row, g.kh * g.kw, S, NC, NCP, Og, Cg, gradInput ? 1 : 0, w.offset] }, groups);
+}
+
+function convKernel(hasBias: boolean) {
+  const wg = workgroupWidth();
+  return {
+    wg,
+    k: kernel({
+      key: `conv2d:implicit-gemm:${TM}x${4 * COLS4}:wg${wg}${hasBias ? ':bias' : ''}`,
+      inputs: 3, outputs: 1,
+      wgsl: () => shaderSource('conv2d', { HAS_BIAS: String(hasBias), WG: wg }),
+    }),
+  };
+}
+
+interface Pass {
+  src: Dense; srcPerImage: number; S: number; Hs: number; Ws: number;
+  out: Dense; outPerImage: number; NC: number; Ho: number; Wo: number;
+  /** Row grid and how rows map to output pixels and source positions. */
+  Qh: number; Qw: number; OS: [number, number]; OP: [number, number]; A: [number, number];
+  TMul: [number, number]; TB: [number, number]; TD: [number, number];
+}
+
+function runPass(op: string, g: Conv2dGeometry, packed: GPUBuffer, bias: Dense | null, p: Pass): void {
+  if (p.Qh === 0 || p.Qw === 0) return;
+  const { wg, k } = convKernel(bias !== null);
+  const NC4 = Math.ceil(p.NC / 4);
+  const colTiles = Math.ceil(NC4 / (wg * COLS4));
+  const chunk = chunkImages(op, g.N, [p.srcPerImage, p.outPerImage]);
+  for (let n0 = 0; n0 < g.N; n0 += chunk) {
+    const count = Math.min(chunk, g.N - n0);
+    const src = bindImages(p.src, p.srcPerImage, n0, count);
+    const out = bindImages(p.out, p.outPerImage, n0, count);
+    const rows = count * p.Qh * p.Qw;
+    const [ty, tz] = foldRows(Math.ceil(rows / TM));
+    const words = [rows, p.Qh, p.Qw, ty, p.S, p.Hs, p.Ws, p.srcPerImage, src.offset, p.NC, NC4, colTiles,
+      g.kh, g.kw, p.A[0], p.A[1], p.TMul[0], p.TB[0], p.TD[0], p.TMul[1], p.TB[1], p.TD[1],
+      p.Ho, p.Wo, p.outPerImage, out.offset, p.OS[0], p.OS[1], p.OP[0], p.OP[1], bias?.offset ?? 0];
+    const biasBinding = bias ? { buffer: bias.buffer } : { buffer: packed };
+    dispatch(k, [src.binding, { buffer: packed }, biasBinding, out.binding], { u32: words }, [g.groups * colTiles, ty, tz]);
+  }
+}
+
+/** y = conv2d(x, w) + bias; x, y contiguous NCHW; `packed` from launchPackWeight(…, false). */
+export function launchConv2dForward(x: Dense, packed: GPUBuffer, bias: Dense | null, y: Dense, g: Conv2dGeometry): void {
+  runPass('conv2d', g, packed, bias, {
+    src: x, srcPerImage: g.C * g.H * g.W, S: g.C / g.groups, Hs: g.H, Ws: g.W,
+    out: y, outPerImage: g.O * g.Ho * g.Wo, NC: g.O / g.groups, Ho: g.Ho, Wo: g.Wo,
+    Qh: g.Ho, Qw: g.Wo, OS: [1, 1], OP: [0, 0], A: g.stride,
+    TMul: g.dilation, TB: [-g.padding[0], -g.padding[1]], TD: [1, 1],
+  });
+}
+
+/** dx = conv2dᵀ(gy, w), one dispatch per stride phase; `packed` from launchPackWeight(…, true). */
+export function launchConv2dGradInput(gy: Dense, packed: GPUBuffer, dx: Dense, g: Conv2dGeometry): void {
+  const [sy, sx] = g.stride;
+  for (let py = 0; py < Math.min(sy, g.H); py++) {
+    for (let px = 0; px < Math.min(sx, g.W); px++) {
+      runPass('conv2d backward', g, packed, null, {
+        src: gy, srcPerImage: g.O * g.Ho * g.Wo, S: g.O / g.groups, Hs: g.Ho, Ws: g.Wo,
+        out: dx, outPerImage: g.C * g.H * g.W, NC: g.C / g.groups, Ho: g.H, Wo: g.W,
+        Qh: Math.ceil((g.H - py) / sy), Qw: Math.ceil((g.W - px) / sx), OS: [sy, sx], OP: [py, px], A: [1, 1],
+        TMul: [-g.dilation[0], -g.dilation[1]], TB: [py + g.padding[0], px + g.padding[1]], TD: [sy, sx],
+      });
+    }
+  }
+}
+
+/** dW [O, C/groups, kh, kw] = Σ gyᵀ · patches(x) over the batch. */
+export function launchConv2dGradWeight(x: Dense, gy: Dense, dw: GPUBuffer, g: Conv2dGeometry): void {
+  const wg = workgroupWidth();
+  const Cg = g.C / g.groups;
+  const Og = g.O / g.groups;
+  const colTiles = Math.ceil(Og / (wg * WGRAD_COLS));
+  const cTiles = Math.ceil(Cg / TM);
+  const xImg = g.C * g.H * g.W;
+  const gImg = g.O * g.Ho * g.Wo;
+  const chunk = chunkImages('conv2d backward', g.N, [xImg, gImg]);
+  for (let n0 = 0; n0 < g.N; n0 += chunk) {
+    const count = Math.min(chunk, g.N - n0);
+    const accumulate = n0 > 0;
+    const k = kernel({
+      key: `conv2d:wgrad:${TM}x${WGRAD_COLS}:wg${wg}${accumulate ? ':accumulate' : ''}`,
+      inputs: 2, outputs: 1,
+      wgsl: () => shaderSource('conv2d_wgrad', { ACCUMULATE: String(accumulate), WG: wg }),
+    });
+    const xb = bindImages(x, xImg, n0, count);
+    const gb = bindImages(gy, gImg, n0, count);
+    const words = [count, Cg, g.H, g.W, xImg, xb.offset, Og, g.Ho, g.Wo, gImg, gb.offset, colTiles, cTiles,
+      g.kw, g.stride[0], g.stride[1], g.padding[0], g.padding[1], g.dilation[0], g.dilation[1], g.kh * g.kw];
+    dispatch(k, [xb.binding, gb.binding, { buffer: dw }], { u32: words }, [g.groups * colTiles, g.kh * g.kw * cTiles]);
+  }
+}
