@@ -28,6 +28,7 @@ export {
   type Dims, type ReduceOptions, type VarOptions, type ValuesIndices,
 } from './ops/reduce.js';
 export { matmul } from './ops/matmul.js';
+export { conv2d, type Conv2dOptions } from './ops/conv.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { crossEntropy, nllLoss, mseLoss, type CrossEntropyOptions, type NllLossOptions, type Reduction } from './ops/loss.js';
 export { linear } from './ops/linear.js';
