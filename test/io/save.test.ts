@@ -131,6 +131,14 @@ describe('safetensors', () => {
     expect(readdirSync(dir).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 
+  it('reads tensors whose data is not aligned to their element size', async () => {
+    const sd = new Map([['b', wg.tensor([true, false, true])], ['f', wg.tensor([1.5, -2])], ['i', wg.tensor([-3, 4], { dtype: 'int32' })]]);
+    const bytes = await wg.serializeSafetensors(sd);
+    expect(wg.readSafetensorsHeader(bytes).tensors.get('f')!.dataOffsets[0]).toBe(3);
+    const back = wg.parseSafetensors(bytes);
+    for (const [k, t] of sd) await expectSame(t, back.get(k)!, k);
+  });
+
   it('bad files: truncated, wrong magic, unsupported dtype, offsets that do not match', async () => {
     const good = new Uint8Array(readFileSync(fixture('reference.safetensors')));
     const parse = (b: Uint8Array) => () => wg.parseSafetensors(b, { name: 'w.safetensors' });
