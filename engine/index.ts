@@ -39,6 +39,7 @@ export {
   contiguous, clone, detach, view, reshape, flatten, permute, transpose, narrow, slice, expand, unsqueeze, squeeze,
 } from './ops/views.js';
 export { SGD, type SGDOptions } from './optim/sgd.js';
+export * as optim from './optim/index.js';
 export * from './io/index.js';
 
 // Auto-initialise; a failure (no adapter) is reported when the first op needs the device.
