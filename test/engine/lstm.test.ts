@@ -1,0 +1,67 @@
+// lstm vs PyTorch (1 and 2 layers, batch_first, h0/c0, no bias, vec4 and scalar hidden
+// sizes): output, hN, cN and the gradients of the input, h0, c0 and every weight; gradcheck.
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as wg from '../../engine/index.js';
+import type { Tensor } from '../../engine/index.js';
+import { checkCase, loadFixture, registerOps } from '../helpers/fixtures.js';
+import { setupGpu } from '../helpers/gpu.js';
+
+beforeAll(setupGpu);
+
+/** Fixture inputs [x, h0?, c0?, per layer weight_ih, weight_hh, (bias_ih, bias_hh)] → lstm's arguments. */
+function unpack(xs: Tensor[], kw: Record<string, unknown>): { x: Tensor; layers: wg.LstmLayer[]; options: wg.LstmOptions } {
+  const [x, ...rest] = xs;
+  const options: wg.LstmOptions = { batchFirst: kw.batchFirst as boolean };
+  if (kw.states) {
+    options.h0 = rest.shift()!;
+    options.c0 = rest.shift()!;
+  }
+  const layers: wg.LstmLayer[] = [];
+  for (let l = 0; l < (kw.numLayers as number); l++) {
+    const [weightIh, weightHh] = [rest.shift()!, rest.shift()!];
+    layers.push(kw.bias ? { weightIh, weightHh, biasIh: rest.shift()!, biasHh: rest.shift()! } : { weightIh, weightHh });
+  }
+  return { x: x!, layers, options };
+}
+
+registerOps({
+  lstm: (xs, kw) => {
+    const { x, layers, options } = unpack(xs, kw);
+    const r = wg.lstm(x, layers, options);
+    return [r.output, r.hN, r.cN];
+  },
+});
+
+describe('lstm vs PyTorch', () => {
+  for (const c of loadFixture('lstm', 'nn')) it(c.name, () => checkCase(c));
+});
+
+describe('lstm', () => {
+  it('gradcheck: 2 layers, h0/c0, every input', async () => {
+    wg.manualSeed(11);
+    const [T, B, I, H] = [3, 2, 3, 4];
+    const shapes = [[T, B, I], [2, B, H], [2, B, H], [4 * H, I], [4 * H, H], [4 * H], [4 * H], [4 * H, H], [4 * H, H], [4 * H], [4 * H]];
+    const inputs = shapes.map((s) => wg.randn(s, { std: 0.5 }));
+    const fn = (...t: Tensor[]) => {
+      const r = wg.lstm(t[0]!, [
+        { weightIh: t[3]!, weightHh: t[4]!, biasIh: t[5]!, biasHh: t[6]! },
+        { weightIh: t[7]!, weightHh: t[8]!, biasIh: t[9]!, biasHh: t[10]! },
+      ], { h0: t[1]!, c0: t[2]! });
+      // Every output matters: output, hN and cN in one tensor.
+      const out = wg.cat([r.output.reshape([-1]), r.hN.reshape([-1]), r.cN.reshape([-1])]);
+      return out;
+    };
+    const r = await wg.gradcheck(fn, inputs, { eps: 1e-2, atol: 2e-3, rtol: 2e-2 });
+    expect(r.ok, JSON.stringify(r)).toBe(true);
+    for (const t of inputs) t.dispose();
+  });
+
+  it('errors name the op, the shapes and the fix', () => {
+    const x = wg.zeros([4, 3, 5]);
+    const layer = { weightIh: wg.zeros([28, 6]), weightHh: wg.zeros([28, 7]) };
+    expect(() => wg.lstm(x, [layer])).toThrow(/lstm: layer 0 weightIh must be \[28,5\] for hidden size 7, got \[28,6\] \(input \[4,3,5\] has 5 features\)/);
+    expect(() => wg.lstm(wg.zeros([4, 5]), [layer])).toThrow(/lstm: input must be \[T, B, in\]/);
+    const ok = { weightIh: wg.zeros([28, 5]), weightHh: wg.zeros([28, 7]) };
+    expect(() => wg.lstm(x, [ok], { h0: wg.zeros([2, 3, 7]) })).toThrow(/lstm: h0 must be \[numLayers, B, H\] = \[1,3,7\], got \[2,3,7\]/);
+  });
+});
