@@ -7,7 +7,7 @@ import { loadShaders } from './kernels/shader-source.js';
 
 export const shaderFamilies = [
   'elementwise', 'math', 'reduce', 'random', 'gather', 'scatter', 'softmax', 'matmul', 'matmul_strided',
-  'conv2d', 'conv2d_pack', 'conv2d_wgrad', 'pool_max', 'pool_avg', 'batchnorm', 'adam',
+  'conv2d', 'conv2d_pack', 'conv2d_wgrad', 'pool_max', 'pool_avg', 'batchnorm', 'lstm', 'lstm_backward', 'adam',
 ] as const;
 
 export interface WebgradInitOptions extends InitOptions {
