@@ -35,6 +35,7 @@ export { crossEntropy, nllLoss, mseLoss, type CrossEntropyOptions, type NllLossO
 export { linear } from './ops/linear.js';
 export { dropout } from './ops/dropout.js';
 export { batchNorm, batchNormScaleShift, type BatchNormOptions } from './ops/batchnorm.js';
+export { lstm, type LstmLayer, type LstmOptions, type LstmResult } from './ops/lstm.js';
 export { gather, indexSelect, scatterAdd, cat, stack, oneHot } from './ops/indexing.js';
 export {
   contiguous, clone, detach, view, reshape, flatten, permute, transpose, narrow, slice, expand, unsqueeze, squeeze,
