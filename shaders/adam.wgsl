@@ -4,9 +4,13 @@
 //   p *= decay                         (AdamW: decay = 1 − lr·wd; Adam: 1)
 //   g += wd_l2 · p                     (Adam's L2 weight decay; AdamW: wd_l2 = 0)
 //   m  = β1·m + (1−β1)·g
-//   v  = β2·v + (1−β2)·g²
+//   v  = β2·v + (1−β2)·g·g
 //   vmax = max(vmax, v)                (AMSGrad only; the denominator then uses vmax)
-//   p -= step_size · m / (sqrt(v) / bc2_sqrt + eps)
+//   p += (−step_size · m) / (sqrt(v) / bc2_sqrt + eps)
+//
+// The operations are ordered and fused as ATen's CPU kernels do (add with alpha is an fma,
+// addcmul is (value·a)·b, addcdiv is (value·a)/b), so the result is PyTorch's to the last
+// bit or two rather than merely close: Adam amplifies rounding where m nearly cancels.
 //
 // step_size = lr / (1 − β1^t) and bc2_sqrt = sqrt(1 − β2^t) are computed on the host in f64,
 // exactly as torch.optim.Adam's single-tensor path does, and arrive as f32 uniforms.
@@ -36,7 +40,10 @@ struct Params {
   decay: f32,
   step_size: f32,
   bc2_sqrt: f32,
+  one_minus_beta1: f32,  // 1 − β1 and 1 − β2 rounded from f64, as torch passes them
+  one_minus_beta2: f32,
   _pad2: f32,
+  _pad3: f32,
 }
 
 @group(0) @binding(0) var<uniform> P: Params;
@@ -52,11 +59,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   if (i >= P.count) { return; }
   var g = {{SIGN}}grad[P.grad_offset + i];
   let p = param[P.param_offset + i] * P.decay;
-  g = g + P.wd_l2 * p;
-  let m = P.beta1 * exp_avg[P.m_offset + i] + (1.0 - P.beta1) * g;
-  let v = P.beta2 * exp_avg_sq[P.v_offset + i] + (1.0 - P.beta2) * (g * g);
+  g = fma({{S}}(P.wd_l2), p, g);
+  let m = fma(g, {{S}}(P.one_minus_beta1), exp_avg[P.m_offset + i] * P.beta1);
+  let v = exp_avg_sq[P.v_offset + i] * P.beta2 + (P.one_minus_beta2 * g) * g;
   exp_avg[P.m_offset + i] = m;
   exp_avg_sq[P.v_offset + i] = v;
 {{DENOM}}
-  param[P.param_offset + i] = p - P.step_size * (m / denom);
+  param[P.param_offset + i] = p + (-P.step_size * m) / denom;
 }

@@ -43,6 +43,7 @@ export function launchAdam(numel: number, b: AdamBuffers, s: AdamScalars): void 
     wgsl: () => shaderSource('adam', {
       T,
       SIGN: s.maximize ? '-' : '',
+      S: T,
       VMAX_BINDING: amsgrad ? `@group(0) @binding(5) var<storage, read_write> max_exp_avg_sq: array<${T}>;` : '',
       DENOM: amsgrad
         ? '  let vmax = max(max_exp_avg_sq[P.vmax_offset + i], v);\n  max_exp_avg_sq[P.vmax_offset + i] = vmax;\n  let denom = sqrt(vmax) / P.bc2_sqrt + P.eps;'
@@ -52,6 +53,6 @@ export function launchAdam(numel: number, b: AdamBuffers, s: AdamScalars): void 
   const count = numel / vec;
   const { groups, row } = grid1d(count, 256, gpu().limits.maxComputeWorkgroupsPerDimension);
   const words = [count, row, b.grad.offset / vec, b.param.offset / vec, b.expAvg.offset / vec, b.expAvgSq.offset / vec,
-    (b.maxExpAvgSq?.offset ?? 0) / vec, 0, s.beta1, s.beta2, s.eps, s.wdL2, s.decay, s.stepSize, s.bc2Sqrt, 0];
-  dispatch(k, all.map((x) => ({ buffer: x.buffer })), { u32: words, f32At: [8, 9, 10, 11, 12, 13, 14, 15] }, groups);
+    (b.maxExpAvgSq?.offset ?? 0) / vec, 0, s.beta1, s.beta2, s.eps, s.wdL2, s.decay, s.stepSize, s.bc2Sqrt, 1 - s.beta1, 1 - s.beta2, 0, 0];
+  dispatch(k, all.map((x) => ({ buffer: x.buffer })), { u32: words, f32At: [8, 9, 10, 11, 12, 13, 14, 15, 16] }, groups);
 }
