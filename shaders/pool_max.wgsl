@@ -8,8 +8,9 @@
 //                     deterministic; only the windows that can contain the element are visited.
 // Pooling reads each input a few times and does no arithmetic worth tiling: the kernel runs at
 // memory speed with one element per invocation, 64-wide workgroups, grid folded into y.
-// Bindings (forward):  0 = Params; 1 = x (f32); 2 = out (f32); 3 = idx (i32).
-// Bindings (backward): 0 = Params; 1 = g (f32); 2 = idx (i32); 3 = dx (f32).
+// Bindings: 0 = Params; 1 = src (f32: x forward, g backward); 2 = dst (f32: out forward, dx
+// backward); 3 = idx (i32: written forward, only read backward — bound read_write in both so one
+// source compiles for both modes).
 
 const BACKWARD = {{BACKWARD}};
 
@@ -34,7 +35,9 @@ struct Params {
 }
 
 @group(0) @binding(0) var<uniform> P: Params;
-{{BINDINGS}}
+@group(0) @binding(1) var<storage, read> src: array<f32>;
+@group(0) @binding(2) var<storage, read_write> dst: array<f32>;
+@group(0) @binding(3) var<storage, read_write> idx: array<i32>;
 
 @compute @workgroup_size(64, 1, 1)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
@@ -58,10 +61,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         let ox = u32(tx) / P.SX;
         if (ox >= P.Wo) { continue; }
         let o = base + oy * P.Wo + ox;
-        if (idx[P.idx_offset + o] == here) { acc += g[P.in_offset + o]; }
+        if (idx[P.idx_offset + o] == here) { acc += src[P.in_offset + o]; }
       }
     }
-    dx[P.out_offset + i] = acc;
+    dst[P.out_offset + i] = acc;
   } else {
     let plane = i / (P.Ho * P.Wo);
     let oy = (i / P.Wo) % P.Ho;
@@ -69,7 +72,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let y0 = i32(oy * P.SY) - i32(P.PY);
     let x0 = i32(ox * P.SX) - i32(P.PX);
     let base = P.in_offset + plane * P.H * P.W;
-    var best = bitcast<f32>(0xff800000u);   // -inf
+    var found = false;
+    var best = 0.0;
     var best_at = max(y0, 0) * i32(P.W) + max(x0, 0);
     for (var ky = 0u; ky < P.KH; ky++) {
       let iy = y0 + i32(ky * P.DY);
@@ -78,14 +82,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         let ix = x0 + i32(kx * P.DX);
         if (ix < 0 || ix >= i32(P.W)) { continue; }
         let at = iy * i32(P.W) + ix;
-        let v = x[base + u32(at)];
-        if (v > best || (v != v && best == best)) {
+        let v = src[base + u32(at)];
+        if (!found || v > best || (v != v && best == best)) {
+          found = true;
           best = v;
           best_at = at;
         }
       }
     }
-    out[P.out_offset + i] = best;
+    dst[P.out_offset + i] = best;
     idx[P.idx_offset + i] = best_at;
   }
 }

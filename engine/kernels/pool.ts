@@ -31,20 +31,11 @@ function chunked(op: string, g: PoolGeometry, run: (p0: number, count: number) =
   for (let p0 = 0; p0 < g.planes; p0 += chunk) run(p0, Math.min(chunk, g.planes - p0));
 }
 
-const maxBindings = {
-  forward: `@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> out: array<f32>;
-@group(0) @binding(3) var<storage, read_write> idx: array<i32>;`,
-  backward: `@group(0) @binding(1) var<storage, read> g: array<f32>;
-@group(0) @binding(2) var<storage, read> idx: array<i32>;
-@group(0) @binding(3) var<storage, read_write> dx: array<f32>;`,
-};
-
 function maxKernel(backward: boolean) {
   const which = backward ? 'backward' : 'forward';
   return kernel({
-    key: `pool:max:${which}`, inputs: backward ? 2 : 1, outputs: backward ? 1 : 2,
-    wgsl: () => shaderSource('pool_max', { BACKWARD: String(backward), BINDINGS: maxBindings[which] }),
+    key: `pool:max:${which}`, inputs: 1, outputs: 2,
+    wgsl: () => shaderSource('pool_max', { BACKWARD: String(backward) }),
   });
 }
 
@@ -75,7 +66,7 @@ export function launchMaxPoolBackward(gy: Dense, idx: Dense, dx: Dense, g: PoolG
     const db = bindImages(dx, g.H * g.W, p0, count);
     const total = count * g.H * g.W;
     const { groups, row } = grid(total);
-    dispatch(k, [gb.binding, ib.binding, db.binding],
+    dispatch(k, [gb.binding, db.binding, ib.binding],
       { u32: [total, row, ...geometryWords(g), ...g.dilation, gb.offset, db.offset, ib.offset] }, groups);
   });
 }
