@@ -42,6 +42,7 @@ export {
 } from './ops/views.js';
 export { SGD, type SGDOptions } from './optim/sgd.js';
 export * as optim from './optim/index.js';
+export * as nn from './nn/index.js';
 export * from './io/index.js';
 
 // Auto-initialise; a failure (no adapter) is reported when the first op needs the device.
