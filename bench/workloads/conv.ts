@@ -1,0 +1,92 @@
+// conv2d at every distinct ResNet18 layer shape (torchvision's resnet18 on 224x224 images: the
+// 7x7/2 stem makes 112x112, the max pool 56x56 for layer1, then 28, 14, 7), forward and
+// forward + backward (grad-input + grad-weight), against TF.js WebGPU's tf.conv2d on the same
+// adapter (given the equivalent NHWC tensors and HWIO filter; the layout change is not timed).
+//
+// Batch 16, not 128: at 128 one forward of a layer1 3x3 is 29.6 GFLOP — about 1.5 s for webgrad and
+// 7 s for TF.js on lavapipe — and the harness runs each side 17-18 times, well past ~20 s per shape.
+// 16 is also the batch of the issue's TF.js reference ([16,64,56,56]: 4.45 GFLOP/s). One batch-128
+// stem forward (ours only) exercises the chunked path: its [128,64,112,112] output is 411 MB, over
+// the 128 MiB storage-binding limit.
+// shape = [N, C, H, W, O, kh, kw, stride, padding].
+
+import * as wg from '../../engine/index.js';
+import type { Workload } from '../harness.js';
+import type { loadTfjs } from '../tfjs.js';
+
+type Tf = NonNullable<Awaited<ReturnType<typeof loadTfjs>>>;
+type TfTensor = ReturnType<Tf['randomNormal']>;
+
+interface Layer { name: string; C: number; H: number; O: number; k: number; stride: number; padding: number }
+
+export const resnet18Layers: Layer[] = [
+  { name: 'stem 7x7/2', C: 3, H: 224, O: 64, k: 7, stride: 2, padding: 3 },
+  { name: 'layer1 3x3', C: 64, H: 56, O: 64, k: 3, stride: 1, padding: 1 },
+  { name: 'layer2.0 3x3/2', C: 64, H: 56, O: 128, k: 3, stride: 2, padding: 1 },
+  { name: 'layer2.0 downsample 1x1/2', C: 64, H: 56, O: 128, k: 1, stride: 2, padding: 0 },
+  { name: 'layer2 3x3', C: 128, H: 28, O: 128, k: 3, stride: 1, padding: 1 },
+  { name: 'layer3.0 3x3/2', C: 128, H: 28, O: 256, k: 3, stride: 2, padding: 1 },
+  { name: 'layer3.0 downsample 1x1/2', C: 128, H: 28, O: 256, k: 1, stride: 2, padding: 0 },
+  { name: 'layer3 3x3', C: 256, H: 14, O: 256, k: 3, stride: 1, padding: 1 },
+  { name: 'layer4.0 3x3/2', C: 256, H: 14, O: 512, k: 3, stride: 2, padding: 1 },
+  { name: 'layer4.0 downsample 1x1/2', C: 256, H: 14, O: 512, k: 1, stride: 2, padding: 0 },
+  { name: 'layer4 3x3', C: 512, H: 7, O: 512, k: 3, stride: 1, padding: 1 },
+];
+
+function outSize(l: Layer): number {
+  return Math.floor((l.H + 2 * l.padding - l.k) / l.stride) + 1;
+}
+
+function forwardFlops(l: Layer, N: number): number {
+  return 2 * N * l.O * outSize(l) ** 2 * l.C * l.k * l.k;
+}
+
+function convWorkload(tf: Tf | undefined, l: Layer, N: number, backward: boolean, withTfjs = true): Workload {
+  const Ho = outSize(l);
+  const options = { stride: l.stride, padding: l.padding };
+  return {
+    name: `conv2d ${backward ? 'fwd+bwd' : 'fwd'} ${l.name}`,
+    shape: [N, l.C, l.H, l.H, l.O, l.k, l.k, l.stride, l.padding],
+    // grad-input and grad-weight each cost what the forward does
+    flops: forwardFlops(l, N) * (backward ? 3 : 1),
+    ours() {
+      const x = wg.randn([N, l.C, l.H, l.H], { requiresGrad: backward });
+      const w = wg.randn([l.O, l.C, l.k, l.k], { std: 0.05, requiresGrad: backward });
+      const gy = wg.randn([N, l.O, Ho, Ho]);
+      let kept: wg.Tensor[] = [];
+      const run = () => {
+        kept.forEach((t) => t.dispose());
+        const y = wg.conv2d(x, w, null, options);
+        if (!backward) { kept = [y]; return; }
+        y.backward(gy);
+        kept = [y, x.grad!, w.grad!];
+        x.grad = null;
+        w.grad = null;
+      };
+      return { run, dispose: () => { [x, w, gy, ...kept].forEach((t) => t.dispose()); } };
+    },
+    tfjs: tf && withTfjs ? () => {
+      const x = tf.randomNormal([N, l.H, l.H, l.C]);
+      const w = tf.randomNormal([l.k, l.k, l.C, l.O], 0, 0.05);
+      const gy = tf.randomNormal([N, Ho, Ho, l.O]);
+      const pad = l.padding === 0 ? 'valid' : [[0, 0], [l.padding, l.padding], [l.padding, l.padding], [0, 0]] as [[number, number], [number, number], [number, number], [number, number]];
+      const conv = (a: TfTensor, b: TfTensor) => tf.conv2d(a as Parameters<Tf['conv2d']>[0], b as Parameters<Tf['conv2d']>[1], l.stride, pad);
+      const grads = tf.grads(conv as (...args: TfTensor[]) => TfTensor);
+      let kept: TfTensor[] = [];
+      const run = () => {
+        kept.forEach((t) => t.dispose());
+        kept = backward ? grads([x, w], gy) : [conv(x, w)];
+      };
+      return { run, dispose: () => { [x, w, gy, ...kept].forEach((t) => t.dispose()); } };
+    } : undefined,
+  };
+}
+
+export function convWorkloads(tf: Tf | undefined): Workload[] {
+  const N = 16;
+  return [
+    ...resnet18Layers.map((l) => convWorkload(tf, l, N, false)),
+    ...resnet18Layers.map((l) => convWorkload(tf, l, N, true)),
+    { ...convWorkload(tf, resnet18Layers[0]!, 128, false, false), name: 'conv2d fwd stem 7x7/2 batch 128 (chunked)' },
+  ];
+}
