@@ -231,8 +231,10 @@ function lstmBackward(g: Tensor, kept: readonly Tensor[], ctx: BackwardContext):
     const dWhh = layer.weightHh.requiresGrad ? matmul(dzT, hPrev) : null;
     const db = layer.biasIh?.requiresGrad || layer.biasHh?.requiresGrad ? sum(dzRows, 0) : null;
     const grads: Array<Tensor | null> = [dWih, dWhh];
-    if (layer.biasIh) grads.push(layer.biasIh.requiresGrad ? db : null);
-    if (layer.biasHh) grads.push(layer.biasHh.requiresGrad ? db : null);
+    // Both biases get Σ dz; each its own handle (the reverse pass may dispose one after use).
+    if (layer.biasIh) grads.push(layer.biasIh.requiresGrad ? db!.viewOf(db!.shape, db!.strides) : null);
+    if (layer.biasHh) grads.push(layer.biasHh.requiresGrad ? db!.viewOf(db!.shape, db!.strides) : null);
+    db?.dispose();
     paramGrads[l] = grads;
     if (dh0) {
       const dz0 = at(dz, [B, 4 * H], 0);

@@ -51,6 +51,19 @@ describe('batch_norm', () => {
     for (const t of [rm, rv, w, b, scale, shift]) t.dispose();
   });
 
+  it('training steps keep memory flat', async () => {
+    const x = wg.randn([4, 3, 8, 8], { requiresGrad: true });
+    const [rm, rv] = [wg.zeros([3]), wg.ones([3])];
+    const [w, b] = [wg.ones([3], 'float32', { requiresGrad: true }), wg.zeros([3], 'float32', { requiresGrad: true })];
+    const step = () => wg.tidy(() => wg.batchNorm(x, rm, rv, w, b, { training: true }).square().sum().backward());
+    step();
+    const before = wg.memoryStats();
+    for (let i = 0; i < 5; i++) step();
+    const after = wg.memoryStats();
+    expect([after.liveTensors, after.liveBytes]).toEqual([before.liveTensors, before.liveBytes]);
+    for (const t of [x, rm, rv, w, b]) { t.grad = null; t.dispose(); }
+  });
+
   it('errors name the op, the shapes and the fix', () => {
     const x = wg.zeros([4, 3, 2]);
     expect(() => wg.batchNorm(x, null, null, wg.ones([4]), null, { training: true })).toThrow(/batchNorm: weight must be \[3\] for input \[4,3,2\]/);

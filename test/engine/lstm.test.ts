@@ -56,6 +56,28 @@ describe('lstm', () => {
     for (const t of inputs) t.dispose();
   });
 
+  it('training steps keep memory flat (every intermediate and saved tensor is freed)', async () => {
+    const x = wg.randn([4, 3, 8], { requiresGrad: true });
+    const h0 = wg.randn([2, 4, 4], { requiresGrad: true });
+    const params = [[16, 8], [16, 4], [16], [16], [16, 4], [16, 4], [16], [16]].map((s) => wg.randn(s, { requiresGrad: true }));
+    const step = () => wg.tidy(() => {
+      const r = wg.lstm(x, [
+        { weightIh: params[0]!, weightHh: params[1]!, biasIh: params[2]!, biasHh: params[3]! },
+        { weightIh: params[4]!, weightHh: params[5]!, biasIh: params[6]!, biasHh: params[7]! },
+      ], { h0, batchFirst: true });
+      r.output.sum().add(r.cN.sum()).backward();
+    });
+    step();
+    await wg.synchronize();
+    const before = wg.memoryStats();
+    for (let i = 0; i < 5; i++) step();
+    await wg.synchronize();
+    const after = wg.memoryStats();
+    expect(after.liveTensors).toBe(before.liveTensors);
+    expect(after.liveBytes).toBe(before.liveBytes);
+    for (const t of [x, h0, ...params]) { t.grad = null; t.dispose(); }
+  });
+
   it('errors name the op, the shapes and the fix', () => {
     const x = wg.zeros([4, 3, 5]);
     const layer = { weightIh: wg.zeros([28, 6]), weightHh: wg.zeros([28, 7]) };
