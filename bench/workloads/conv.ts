@@ -8,6 +8,8 @@
 // 16 is also the batch of the issue's TF.js reference ([16,64,56,56]: 4.45 GFLOP/s). One batch-128
 // stem forward (ours only) exercises the chunked path: its [128,64,112,112] output is 411 MB, over
 // the 128 MiB storage-binding limit.
+// The stem's backward is grad-weight only on both sides: its input is the image, which needs no
+// gradient in training (conv2d computes grad-input only for inputs that require grad).
 // shape = [N, C, H, W, O, kh, kw, stride, padding].
 
 import * as wg from '../../engine/index.js';
@@ -44,13 +46,14 @@ function forwardFlops(l: Layer, N: number): number {
 function convWorkload(tf: Tf | undefined, l: Layer, N: number, backward: boolean, withTfjs = true): Workload {
   const Ho = outSize(l);
   const options = { stride: l.stride, padding: l.padding };
+  const inputGrad = backward && l.C !== 3;
   return {
     name: `conv2d ${backward ? 'fwd+bwd' : 'fwd'} ${l.name}`,
     shape: [N, l.C, l.H, l.H, l.O, l.k, l.k, l.stride, l.padding],
     // grad-input and grad-weight each cost what the forward does
-    flops: forwardFlops(l, N) * (backward ? 3 : 1),
+    flops: forwardFlops(l, N) * (backward ? (inputGrad ? 3 : 2) : 1),
     ours() {
-      const x = wg.randn([N, l.C, l.H, l.H], { requiresGrad: backward });
+      const x = wg.randn([N, l.C, l.H, l.H], { requiresGrad: inputGrad });
       const w = wg.randn([l.O, l.C, l.k, l.k], { std: 0.05, requiresGrad: backward });
       const gy = wg.randn([N, l.O, Ho, Ho]);
       let kept: wg.Tensor[] = [];
@@ -59,7 +62,7 @@ function convWorkload(tf: Tf | undefined, l: Layer, N: number, backward: boolean
         const y = wg.conv2d(x, w, null, options);
         if (!backward) { kept = [y]; return; }
         y.backward(gy);
-        kept = [y, x.grad!, w.grad!];
+        kept = inputGrad ? [y, x.grad!, w.grad!] : [y, w.grad!];
         x.grad = null;
         w.grad = null;
       };
@@ -71,13 +74,20 @@ function convWorkload(tf: Tf | undefined, l: Layer, N: number, backward: boolean
       const gy = tf.randomNormal([N, Ho, Ho, l.O]);
       const pad = l.padding === 0 ? 'valid' : [[0, 0], [l.padding, l.padding], [l.padding, l.padding], [0, 0]] as [[number, number], [number, number], [number, number], [number, number]];
       const conv = (a: TfTensor, b: TfTensor) => tf.conv2d(a as Parameters<Tf['conv2d']>[0], b as Parameters<Tf['conv2d']>[1], l.stride, pad);
-      const grads = tf.grads(conv as (...args: TfTensor[]) => TfTensor);
+      // The kernels tf.grad would run for Conv2D (tfjs-core registers gradients only where the
+      // tfjs union package is imported, and its ESM gradient module does not load in Node).
+      const attrs = { strides: l.stride, pad, dataFormat: 'NHWC', dimRoundingMode: undefined };
+      const run = (name: string, inputs: Record<string, TfTensor>, extra: Record<string, unknown>) =>
+        tf.engine().runKernel(name, inputs as never, { ...attrs, ...extra } as never) as TfTensor;
+      const gradX = () => run('Conv2DBackpropInput', { dy: gy, filter: w }, { inputShape: x.shape });
+      const gradW = () => run('Conv2DBackpropFilter', { x, dy: gy }, { filterShape: w.shape });
       let kept: TfTensor[] = [];
-      const run = () => {
-        kept.forEach((t) => t.dispose());
-        kept = backward ? grads([x, w], gy) : [conv(x, w)];
-      };
-      return { run, dispose: () => { [x, w, gy, ...kept].forEach((t) => t.dispose()); } };
+      return {
+        run: () => {
+          kept.forEach((t) => t.dispose());
+          kept = [conv(x, w), ...(backward ? [gradW()] : []), ...(inputGrad ? [gradX()] : [])];
+        },
+        dispose: () => { [x, w, gy, ...kept].forEach((t) => t.dispose()); } };
     } : undefined,
   };
 }
