@@ -109,6 +109,30 @@ describe('optimizers vs torch.optim (5 steps, rtol 1e-6, atol 1e-6)', () => {
   });
 });
 
+describe('memory', () => {
+  it('Adam/AdamW/SGD steps with clipping keep live tensors and bytes flat', async () => {
+    const p = wg.randn([1000], { requiresGrad: true });
+    const q = wg.randn([7, 3], { requiresGrad: true });
+    const opts = [new optim.Adam([p], { amsgrad: true }), new optim.AdamW([q]), new optim.SGD([p, q], { lr: 0.01, momentum: 0.9 })];
+    const step = () => wg.tidy(() => {
+      for (const o of opts) o.zeroGrad();
+      p.square().sum().add(q.square().sum()).backward();
+      optim.clipGradNorm([p, q], 1).dispose();
+      for (const o of opts) o.step();
+    });
+    for (let i = 0; i < 3; i++) step();
+    await wg.synchronize();
+    const before = wg.memoryStats();
+    for (let i = 0; i < 30; i++) step();
+    await wg.synchronize();
+    const after = wg.memoryStats();
+    expect(after.liveTensors).toBe(before.liveTensors);
+    expect(after.liveBytes).toBe(before.liveBytes);
+    for (const o of opts) o.dispose();
+    p.grad = null; q.grad = null; p.dispose(); q.dispose();
+  });
+});
+
 describe('clipGradNorm', () => {
   it('returns the total norm as a tensor and scales the gradients as torch does', async () => {
     const a = wg.tensor([3, 4], { requiresGrad: true });
