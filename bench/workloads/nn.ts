@@ -131,7 +131,10 @@ function lstmWorkload(tf: Tf | undefined, fused: boolean, backward: boolean): Wo
         const forward = () => (fused
           ? wg.lstm(p.x, [{ weightIh: p.wih, weightHh: p.whh, biasIh: p.bih, biasHh: p.bhh }], { batchFirst: true }).output
           : composedLstm(p));
-        wg.tidy(() => (backward ? forward().sum().backward() : wg.noGrad(forward)));
+        wg.tidy(() => {
+          if (backward) forward().sum().backward();
+          else wg.noGrad(forward);
+        });
       };
       return { run, dispose: () => { for (const t of leaves) { t.grad = null; t.dispose(); } } };
     },
