@@ -7,19 +7,50 @@ import type { BaseOptions, Optimizer } from './optimizer.js';
 type AnyOptimizer = Optimizer<BaseOptions>;
 export type SchedulerStateDict = Record<string, unknown>;
 
-const snake = (name: string) => (name === 'TMax' ? 'T_max' : name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
-const camel = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+// Field names ↔ torch's state-dict keys (lastLr ↔ _last_lr, TMax ↔ T_max, minLrs ↔ min_lrs).
+const torchKey = (name: string) => (name === 'lastLr' ? '_last_lr' : name === 'stepCount' ? '_step_count' : name === 'TMax' ? 'T_max'
+  : name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`));
+const fieldName = (key: string) => (key === '_last_lr' ? 'lastLr' : key === '_step_count' ? 'stepCount' : key.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()));
+
+/** What every scheduler shares: its optimizer, the last rates, and a torch-keyed state dict. */
+abstract class Scheduler {
+  readonly optimizer: AnyOptimizer;
+  protected lastLr: number[];
+
+  constructor(optimizer: AnyOptimizer) {
+    this.optimizer = optimizer;
+    this.lastLr = optimizer.paramGroups.map((g) => g.lr);
+  }
+
+  /** The rates the last step() set (torch's get_last_lr). */
+  getLastLr(): number[] {
+    return [...this.lastLr];
+  }
+
+  /** Everything but the optimizer, under torch's keys (`last_epoch`, `base_lrs`, `_last_lr`, `min_lrs`…). */
+  stateDict(): SchedulerStateDict {
+    const out: SchedulerStateDict = {};
+    for (const [k, v] of Object.entries(this)) if (k !== 'optimizer') out[torchKey(k)] = Array.isArray(v) ? [...v] : v;
+    return out;
+  }
+
+  loadStateDict(sd: SchedulerStateDict): void {
+    const self = this as unknown as Record<string, unknown>;
+    for (const [k, v] of Object.entries(sd)) {
+      const name = fieldName(k);
+      if (name in self && name !== 'optimizer') self[name] = Array.isArray(v) ? [...v] : v;
+    }
+  }
+}
 
 /** Epoch-based schedulers (torch's _LRScheduler): construction counts as epoch 0. */
-export abstract class LRScheduler {
-  readonly optimizer: AnyOptimizer;
+export abstract class LRScheduler extends Scheduler {
   baseLrs: number[];
   lastEpoch: number;
-  protected lastLr: number[];
   protected stepCount = 0;
 
   constructor(optimizer: AnyOptimizer, lastEpoch = -1) {
-    this.optimizer = optimizer;
+    super(optimizer);
     if (lastEpoch === -1) {
       for (const g of optimizer.paramGroups) g.initialLr ??= g.lr;
     } else {
@@ -29,7 +60,6 @@ export abstract class LRScheduler {
     }
     this.baseLrs = optimizer.paramGroups.map((g) => g.initialLr!);
     this.lastEpoch = lastEpoch;
-    this.lastLr = [];
   }
 
   /** torch's _initial_step; subclasses call it last in their constructors, once their fields exist. */
@@ -49,28 +79,6 @@ export abstract class LRScheduler {
     this.lastLr = this.optimizer.paramGroups.map((g) => g.lr);
   }
 
-  /** The rates the last step() set (torch's get_last_lr). */
-  getLastLr(): number[] {
-    return [...this.lastLr];
-  }
-
-  /** Everything but the optimizer, with torch's keys (`last_epoch`, `base_lrs`, `_last_lr`…). */
-  stateDict(): SchedulerStateDict {
-    const out: SchedulerStateDict = {};
-    for (const [k, v] of Object.entries(this)) {
-      if (k === 'optimizer') continue;
-      out[k === 'lastLr' ? '_last_lr' : k === 'stepCount' ? '_step_count' : snake(k)] = Array.isArray(v) ? [...v] : v;
-    }
-    return out;
-  }
-
-  loadStateDict(sd: SchedulerStateDict): void {
-    const self = this as unknown as Record<string, unknown>;
-    for (const [k, v] of Object.entries(sd)) {
-      const name = k === '_last_lr' ? 'lastLr' : k === '_step_count' ? 'stepCount' : camel(k);
-      if (name in self && name !== 'optimizer') self[name] = Array.isArray(v) ? [...v] : v;
-    }
-  }
 }
 
 /** Multiplies the rate by `gamma` every `stepSize` epochs (torch's chainable form, bit for bit). */
@@ -135,8 +143,7 @@ export interface ReduceLROnPlateauOptions {
  * then waits `cooldown` epochs; torch 1.13's algorithm step for step (including that a
  * reduction smaller than `eps` is skipped, and that cooldown epochs reset the bad count).
  */
-export class ReduceLROnPlateau {
-  readonly optimizer: AnyOptimizer;
+export class ReduceLROnPlateau extends Scheduler {
   mode: 'min' | 'max';
   factor: number;
   patience: number;
@@ -150,10 +157,9 @@ export class ReduceLROnPlateau {
   cooldownCounter = 0;
   lastEpoch = 0;
   modeWorse: number;
-  private lastLr: number[];
 
   constructor(optimizer: AnyOptimizer, options: ReduceLROnPlateauOptions = {}) {
-    this.optimizer = optimizer;
+    super(optimizer);
     this.mode = options.mode ?? 'min';
     this.factor = options.factor ?? 0.1;
     this.patience = options.patience ?? 10;
@@ -174,7 +180,6 @@ export class ReduceLROnPlateau {
     this.minLrs = Array.isArray(minLr) ? [...minLr] : Array.from({ length: groups }, () => minLr);
     this.modeWorse = this.mode === 'min' ? Infinity : -Infinity;
     this.best = this.modeWorse;
-    this.lastLr = optimizer.paramGroups.map((g) => g.lr);
   }
 
   get inCooldown(): boolean {
@@ -210,27 +215,5 @@ export class ReduceLROnPlateau {
       this.numBadEpochs = 0;
     }
     this.lastLr = this.optimizer.paramGroups.map((g) => g.lr);
-  }
-
-  getLastLr(): number[] {
-    return [...this.lastLr];
-  }
-
-  /** torch's keys: mode, factor, patience, threshold, threshold_mode, cooldown, min_lrs, eps, best, … */
-  stateDict(): SchedulerStateDict {
-    const out: SchedulerStateDict = {};
-    for (const [k, v] of Object.entries(this)) {
-      if (k === 'optimizer') continue;
-      out[k === 'lastLr' ? '_last_lr' : snake(k)] = Array.isArray(v) ? [...v] : v;
-    }
-    return out;
-  }
-
-  loadStateDict(sd: SchedulerStateDict): void {
-    const self = this as unknown as Record<string, unknown>;
-    for (const [k, v] of Object.entries(sd)) {
-      const name = k === '_last_lr' ? 'lastLr' : camel(k);
-      if (name in self && name !== 'optimizer') self[name] = Array.isArray(v) ? [...v] : v;
-    }
   }
 }
