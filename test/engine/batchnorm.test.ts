@@ -51,6 +51,18 @@ describe('batch_norm', () => {
     for (const t of [rm, rv, w, b, scale, shift]) t.dispose();
   });
 
+  it('a non-contiguous input (NHWC memory viewed as NCHW) gives the contiguous result', async () => {
+    wg.manualSeed(5);
+    const nhwc = wg.randn([2, 5, 6, 3]);
+    const x = nhwc.permute([0, 3, 1, 2]);
+    const copy = x.contiguous();
+    const w = wg.randn([3]);
+    const a = wg.batchNorm(x, null, null, w, null, { training: true });
+    const b = wg.batchNorm(copy, null, null, w, null, { training: true });
+    expect(Array.from(await a.data())).toEqual(Array.from(await b.data()));
+    for (const t of [nhwc, x, copy, w, a, b]) t.dispose();
+  });
+
   it('training steps keep memory flat', async () => {
     const x = wg.randn([4, 3, 8, 8], { requiresGrad: true });
     const [rm, rv] = [wg.zeros([3]), wg.ones([3])];

@@ -56,6 +56,19 @@ describe('lstm', () => {
     for (const t of inputs) t.dispose();
   });
 
+  it('batchFirst on [B, T, in] equals the time-major run on the transposed input', async () => {
+    wg.manualSeed(6);
+    const x = wg.randn([3, 5, 4]);
+    const layer = { weightIh: wg.randn([12, 4], { std: 0.5 }), weightHh: wg.randn([12, 3], { std: 0.5 }) };
+    const a = wg.lstm(x, [layer], { batchFirst: true });
+    const xt = x.transpose(0, 1);
+    const b = wg.lstm(xt, [layer]);
+    const bOut = b.output.transpose(0, 1).contiguous();
+    expect(Array.from(await a.output.data())).toEqual(Array.from(await bOut.data()));
+    expect(Array.from(await a.cN.data())).toEqual(Array.from(await b.cN.data()));
+    for (const t of [x, xt, layer.weightIh, layer.weightHh, a.output, a.hN, a.cN, b.output, b.hN, b.cN, bOut]) t.dispose();
+  });
+
   it('training steps keep memory flat (every intermediate and saved tensor is freed)', async () => {
     const x = wg.randn([4, 3, 8], { requiresGrad: true });
     const h0 = wg.randn([2, 4, 4], { requiresGrad: true });
