@@ -7,7 +7,10 @@ import { fileURLToPath } from 'node:url';
 import * as wg from '../engine/index.js';
 import { type BenchResult, formatTable, median, timeRuns, type Workload } from './harness.js';
 import { loadTfjs, tfjsSync } from './tfjs.js';
+import { convWorkloads } from './workloads/conv.js';
 import { coreWorkloads } from './workloads/core.js';
+import { nnWorkloads } from './workloads/nn.js';
+import { optimWorkloads } from './workloads/optim.js';
 import { measureWait } from './workloads/wait.js';
 
 interface Args { json: boolean; filter?: string; runs: number; warmup: number; noTfjs: boolean }
@@ -68,7 +71,8 @@ async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const ctx = await wg.init();
   const tf = args.noTfjs ? undefined : await loadTfjs().catch(() => undefined);
-  const workloads = coreWorkloads(tf).filter((w) => !args.filter || w.name.includes(args.filter));
+  const all = [...coreWorkloads(tf), ...convWorkloads(tf), ...nnWorkloads(tf), ...optimWorkloads(tf)];
+  const workloads = all.filter((w) => !args.filter || w.name.includes(args.filter));
   const results: BenchResult[] = [];
   if (!args.json) console.log(`webgrad bench on ${ctx.adapterName}${tf ? ' (vs TF.js WebGPU on the same adapter)' : ''}\n`);
   for (const w of workloads) {
