@@ -109,13 +109,18 @@ export function runBackward(root: Tensor, gradient: Tensor | undefined, options:
           continue;
         }
         const grads = node.backwardFn(g, node.savedTensors());
-        const routed = new Set<Tensor>();
+        // One owned handle per destination, all made before any is consumed: a backward may
+        // return the same tensor for several inputs (add), or g itself, and accumulating into
+        // a leaf disposes the handle it is given.
+        const owned = node.edges.map((edge, i) => {
+          const gi = grads[i] ?? null;
+          if (!edge || !gi) return null;
+          return gi === g || grads.indexOf(gi) !== i ? gi.viewOf(gi.shape, gi.strides) : gi;
+        });
+        for (const t of grads) if (t && t !== g && !owned.includes(t)) t.dispose();
         node.edges.forEach((edge, i) => {
-          let gi = grads[i] ?? null;
+          const gi = owned[i];
           if (!edge || !gi) return;
-          // The same handle may be returned for several inputs (add's backward): one owner each.
-          if (routed.has(gi) || gi === g) gi = gi.viewOf(gi.shape, gi.strides);
-          routed.add(gi);
           keep(gi);
           if ('leaf' in edge) {
             accumulateLeaf(m, edge.leaf, gi);
@@ -130,7 +135,6 @@ export function runBackward(root: Tensor, gradient: Tensor | undefined, options:
             pending.set(edge.node, gi);
           }
         });
-        for (const t of grads) if (t && !routed.has(t) && t !== g) t.dispose();
         g.dispose();
         if (!options.retainGraph) node.freeSaved();
       }

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as wg from '../../engine/index.js';
+import { attach } from '../../engine/autograd/record.js';
 import { setupGpu } from '../helpers/gpu.js';
 
 beforeAll(setupGpu);
@@ -156,4 +157,22 @@ describe('gradcheck (central differences in f64 on the host)', () => {
       expect(result.ok, JSON.stringify(result.worst)).toBe(true);
     });
   }
+});
+
+describe('gradient routing', () => {
+  it('one gradient handle returned for two leaves that already have .grad (second step)', async () => {
+    const a = wg.tensor([1, 2], { requiresGrad: true });
+    const b = wg.tensor([3, 4], { requiresGrad: true });
+    // An op whose backward hands the very same tensor to both inputs.
+    const sumOfTwo = (x: wg.Tensor, y: wg.Tensor) => {
+      const out = wg.noGrad(() => x.add(y));
+      return attach(out, 'SharedGradBackward', [x, y], (g) => {
+        const shared = g.mul(1);
+        return [shared, shared];
+      });
+    };
+    for (let step = 0; step < 3; step++) sumOfTwo(a, b).mul(2).sum().backward();
+    expect(await a.grad!.toArray()).toEqual([6, 6]);
+    expect(await b.grad!.toArray()).toEqual([6, 6]);
+  });
 });
