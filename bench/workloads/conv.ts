@@ -55,18 +55,18 @@ function convWorkload(tf: Tf | undefined, l: Layer, N: number, backward: boolean
     ours() {
       const x = wg.randn([N, l.C, l.H, l.H], { requiresGrad: inputGrad });
       const w = wg.randn([l.O, l.C, l.k, l.k], { std: 0.05, requiresGrad: backward });
-      const gy = wg.randn([N, l.O, Ho, Ho]);
+      const gy = backward ? wg.randn([N, l.O, Ho, Ho]) : undefined;
       let kept: wg.Tensor[] = [];
       const run = () => {
         kept.forEach((t) => t.dispose());
         const y = wg.conv2d(x, w, null, options);
         if (!backward) { kept = [y]; return; }
-        y.backward(gy);
+        y.backward(gy!);
         kept = inputGrad ? [y, x.grad!, w.grad!] : [y, w.grad!];
         x.grad = null;
         w.grad = null;
       };
-      return { run, dispose: () => { [x, w, gy, ...kept].forEach((t) => t.dispose()); } };
+      return { run, dispose: () => { [x, w, gy, ...kept].forEach((t) => t?.dispose()); } };
     },
     tfjs: tf && withTfjs ? () => {
       const x = tf.randomNormal([N, l.H, l.H, l.C]);
