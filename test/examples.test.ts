@@ -9,3 +9,12 @@ it('examples/mlp.mjs trains a 2-layer MLP to > 95 % test accuracy', () => {
   const accuracy = Number(/test accuracy ([\d.]+)%/.exec(output)?.[1]);
   expect(accuracy).toBeGreaterThan(95);
 });
+
+it('examples/convnet.mjs trains a conv + LSTM model and round-trips a .pt checkpoint', () => {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const output = execFileSync(process.execPath, ['examples/convnet.mjs'], { cwd: root, encoding: 'utf8' });
+  const losses = [...output.matchAll(/loss ([\d.]+)/g)].map((m) => Number(m[1]));
+  expect(losses).toHaveLength(3);
+  expect(losses[2]!).toBeLessThan(losses[0]!);
+  expect(output).toMatch(/saved and reloaded 13 tensors: cnn\.0\.weight, cnn\.0\.bias, cnn\.1\.weight/);
+});

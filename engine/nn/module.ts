@@ -4,13 +4,28 @@
 // `bn1.num_batches_tracked`), so weights move between webgrad and PyTorch unchanged.
 //
 // TS classes are not callable: run a module with `m.forward(x)` or `m.call(x)`.
+//
+// As in PyTorch, plain attribute assignment registers: `this.fc = new nn.Linear(4, 2)` adds a
+// submodule and `this.scale = nn.Parameter(t)` a parameter, in assignment order. JS has no
+// __setattr__, so they are adopted from the object's own properties whenever the module is
+// traversed (parameters(), stateDict(), children() …).
 
 import { noGrad } from '../autograd/grad-mode.js';
 import { launchMap } from '../kernels/elementwise.js';
 import { view, wgsl } from '../ops/core.js';
 import { keep } from '../tensor/memory.js';
 import { fmt, sameShape } from '../tensor/shape.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { Tensor } from '../tensor/tensor.js';
+
+const parameterMark = Symbol('webgrad.nn.Parameter');
+
+/** Marks a tensor as a parameter (torch.nn.Parameter): a module attribute holding it registers it. */
+export function Parameter(t: Tensor, requiresGrad = true): Tensor {
+  if (!t.isLeaf) throw new Error(`nn.Parameter: the tensor ${fmt(t.shape)} is not a leaf; detach() it first`);
+  t.requiresGrad = requiresGrad;
+  (t as unknown as Record<symbol, boolean>)[parameterMark] = true;
+  return keep(t);
+}
 
 /** A state dict: names → tensors, in PyTorch's order. Tensors are the module's own (shared). */
 export type StateDict = Map<string, Tensor>;
@@ -69,6 +84,26 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     return m;
   }
 
+  /** Registers modules and nn.Parameter tensors assigned as plain attributes (see the header). */
+  private adoptAttributes(): void {
+    // Anything registered explicitly keeps its registered name (registerModule('lstm_nobias', m)).
+    const registered = new Set<unknown>([...this._modules.values(), ...this._parameters.values()]);
+    for (const [key, value] of Object.entries(this)) {
+      if (key.startsWith('_') || registered.has(value)) continue;
+      if (value instanceof Module) {
+        if (this._modules.get(key) !== value) {
+          if (!this._modules.has(key)) this.checkName(key, this._modules);
+          this._modules.set(key, value);
+        }
+      } else if (value instanceof Tensor && (value as unknown as Record<symbol, boolean>)[parameterMark]) {
+        if (this._parameters.get(key) !== value) {
+          if (!this._parameters.has(key)) this.checkName(key, this._parameters);
+          this._parameters.set(key, value);
+        }
+      }
+    }
+  }
+
   private checkName(name: string, own: Map<string, unknown>): void {
     if (name === '' || name.includes('.')) throw new Error(`${this.name}: invalid attribute name '${name}' (non-empty, no dots)`);
     for (const map of [this._parameters, this._buffers, this._modules]) {
@@ -89,6 +124,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
   }
 
   *namedChildren(): Generator<[string, AnyModule]> {
+    this.adoptAttributes();
     for (const [name, m] of this._modules) if (m) yield [name, m];
   }
 
@@ -112,6 +148,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     const seen = new Set<Tensor>();
     const mods: Array<[string, AnyModule]> = recurse ? [...this.namedModules()] : [['', this]];
     for (const [prefix, m] of mods) {
+      (m as Module<unknown[], unknown>).adoptAttributes();
       for (const [name, t] of (m as Module<unknown[], unknown>)[which]) {
         if (!t || seen.has(t)) continue;
         seen.add(t);
@@ -143,6 +180,7 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
    * them, do not dispose them.
    */
   stateDict(prefix = '', into: StateDict = new Map()): StateDict {
+    this.adoptAttributes();
     for (const map of [this._parameters, this._buffers]) {
       for (const [name, t] of map) if (t) into.set(prefix + name, t);
     }

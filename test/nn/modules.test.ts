@@ -205,3 +205,20 @@ describe('nn.Module', () => {
     expect(wg.memoryStats().liveTensors).toBe(before);
   });
 });
+
+describe('attribute assignment registers, as in PyTorch', () => {
+  it('adopts modules and nn.Parameter attributes in assignment order', () => {
+    class Net extends nn.Module {
+      conv = new nn.Conv2d(3, 4, 3);
+      scale = nn.Parameter(wg.ones([4]));
+      notAParameter = wg.zeros([2]);
+      head = new nn.Linear(4, 2);
+      forward(x: wg.Tensor) { return x; }
+    }
+    const net = new Net();
+    expect([...net.stateDict().keys()]).toEqual(['scale', 'conv.weight', 'conv.bias', 'head.weight', 'head.bias']);
+    expect(net.parameters()).toHaveLength(5);
+    net.head = new nn.Linear(4, 3);
+    expect(net.stateDict().get('head.weight')!.shape).toEqual([3, 4]);
+  });
+});
