@@ -216,10 +216,14 @@ export function dispatch(k: Kernel, buffers: readonly BufferBinding[], params: P
   const entries: GPUBindGroupEntry[] = [
     { binding: 0, resource: { buffer: ensureRing(device), offset, size: paramSlot } },
   ];
-  buffers.forEach((b, i) => entries.push({
-    binding: i + 1,
-    resource: { buffer: b.buffer, offset: b.offset ?? 0, size: b.size ?? b.buffer.size - (b.offset ?? 0) },
-  }));
+  buffers.forEach((b, i) => {
+    const size = b.size ?? b.buffer.size - (b.offset ?? 0);
+    if (size > limits.maxStorageBufferBindingSize) {
+      throw new Error(`webgrad: kernel '${k.key}' would bind ${size} bytes, over this adapter's maxStorageBufferBindingSize ` +
+        `(${limits.maxStorageBufferBindingSize}); only conv2d and pooling split such tensors so far — use a smaller batch`);
+    }
+    entries.push({ binding: i + 1, resource: { buffer: b.buffer, offset: b.offset ?? 0, size } });
+  });
   const bindGroup = device.createBindGroup({ layout: k.layout, entries });
   if (debugFlags.validate) {
     flushTimed(k, bindGroup, [x, y, z]);
