@@ -1,13 +1,13 @@
-// conv2d at every distinct ResNet18 layer shape (torchvision's resnet18 on 224x224 images: the
-// 7x7/2 stem makes 112x112, the max pool 56x56 for layer1, then 28, 14, 7), forward and
-// forward + backward (grad-input + grad-weight), against TF.js WebGPU's tf.conv2d on the same
-// adapter (given the equivalent NHWC tensors and HWIO filter; the layout change is not timed).
+// conv2d at every distinct ResNet18 layer shape of the training job (torchvision's resnet18 on the
+// seed's 112x112 frames: the 7x7/2 stem makes 56x56, the max pool 28x28 for layer1, then 14, 7, 4),
+// forward and forward + backward (grad-input + grad-weight), against TF.js WebGPU's tf.conv2d on the
+// same adapter (given the equivalent NHWC tensors and HWIO filter; the layout change is not timed).
 //
-// Batch 16, not 128: at 128 one forward of a layer1 3x3 is 29.6 GFLOP — about 1.5 s for webgrad and
-// 7 s for TF.js on lavapipe — and the harness runs each side 17-18 times, well past ~20 s per shape.
-// 16 is also the batch of the TF.js reference ([16,64,56,56]: 4.45 GFLOP/s). One batch-128
-// stem forward (ours only) exercises the chunked path: its [128,64,112,112] output is 411 MB, over
-// the 128 MiB storage-binding limit.
+// Batch 32 rather than the job's 128 (8 clips x 16 frames): the harness runs each side 17-18 times
+// and TF.js's backward is ~10x slower than ours, so 128 would take most of an hour on lavapipe.
+// One batch-128 stem forward (ours only) runs the job's real size, and a batch-128 224x224 stem
+// forward exercises the chunked path: its [128,64,112,112] output is 411 MB, over the 128 MiB
+// storage-binding limit.
 // The stem's backward is grad-weight only on both sides: its input is the image, which needs no
 // gradient in training (conv2d computes grad-input only for inputs that require grad).
 // shape = [N, C, H, W, O, kh, kw, stride, padding].
@@ -22,17 +22,17 @@ type TfTensor = ReturnType<Tf['randomNormal']>;
 interface Layer { name: string; C: number; H: number; O: number; k: number; stride: number; padding: number }
 
 export const resnet18Layers: Layer[] = [
-  { name: 'stem 7x7/2', C: 3, H: 224, O: 64, k: 7, stride: 2, padding: 3 },
-  { name: 'layer1 3x3', C: 64, H: 56, O: 64, k: 3, stride: 1, padding: 1 },
-  { name: 'layer2.0 3x3/2', C: 64, H: 56, O: 128, k: 3, stride: 2, padding: 1 },
-  { name: 'layer2.0 downsample 1x1/2', C: 64, H: 56, O: 128, k: 1, stride: 2, padding: 0 },
-  { name: 'layer2 3x3', C: 128, H: 28, O: 128, k: 3, stride: 1, padding: 1 },
-  { name: 'layer3.0 3x3/2', C: 128, H: 28, O: 256, k: 3, stride: 2, padding: 1 },
-  { name: 'layer3.0 downsample 1x1/2', C: 128, H: 28, O: 256, k: 1, stride: 2, padding: 0 },
-  { name: 'layer3 3x3', C: 256, H: 14, O: 256, k: 3, stride: 1, padding: 1 },
-  { name: 'layer4.0 3x3/2', C: 256, H: 14, O: 512, k: 3, stride: 2, padding: 1 },
-  { name: 'layer4.0 downsample 1x1/2', C: 256, H: 14, O: 512, k: 1, stride: 2, padding: 0 },
-  { name: 'layer4 3x3', C: 512, H: 7, O: 512, k: 3, stride: 1, padding: 1 },
+  { name: 'stem 7x7/2', C: 3, H: 112, O: 64, k: 7, stride: 2, padding: 3 },
+  { name: 'layer1 3x3', C: 64, H: 28, O: 64, k: 3, stride: 1, padding: 1 },
+  { name: 'layer2.0 3x3/2', C: 64, H: 28, O: 128, k: 3, stride: 2, padding: 1 },
+  { name: 'layer2.0 downsample 1x1/2', C: 64, H: 28, O: 128, k: 1, stride: 2, padding: 0 },
+  { name: 'layer2 3x3', C: 128, H: 14, O: 128, k: 3, stride: 1, padding: 1 },
+  { name: 'layer3.0 3x3/2', C: 128, H: 14, O: 256, k: 3, stride: 2, padding: 1 },
+  { name: 'layer3.0 downsample 1x1/2', C: 128, H: 14, O: 256, k: 1, stride: 2, padding: 0 },
+  { name: 'layer3 3x3', C: 256, H: 7, O: 256, k: 3, stride: 1, padding: 1 },
+  { name: 'layer4.0 3x3/2', C: 256, H: 7, O: 512, k: 3, stride: 2, padding: 1 },
+  { name: 'layer4.0 downsample 1x1/2', C: 256, H: 7, O: 512, k: 1, stride: 2, padding: 0 },
+  { name: 'layer4 3x3', C: 512, H: 4, O: 512, k: 3, stride: 1, padding: 1 },
 ];
 
 function outSize(l: Layer): number {
@@ -93,10 +93,11 @@ function convWorkload(tf: Tf | undefined, l: Layer, N: number, backward: boolean
 }
 
 export function convWorkloads(tf: Tf | undefined): Workload[] {
-  const N = 16;
+  const N = 32;
   return [
     ...resnet18Layers.map((l) => convWorkload(tf, l, N, false)),
     ...resnet18Layers.map((l) => convWorkload(tf, l, N, true)),
-    { ...convWorkload(tf, resnet18Layers[0]!, 128, false, false), name: 'conv2d fwd stem 7x7/2 batch 128 (chunked)' },
+    { ...convWorkload(tf, resnet18Layers[0]!, 128, false, false), name: 'conv2d fwd stem 7x7/2 batch 128' },
+    { ...convWorkload(tf, { ...resnet18Layers[0]!, H: 224 }, 128, false, false), name: 'conv2d fwd stem 7x7/2 batch 128 224x224 (chunked)' },
   ];
 }
