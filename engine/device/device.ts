@@ -28,6 +28,8 @@ let context: GpuContext | undefined;
 let gpuInstance: GPU | undefined;
 let pending: Promise<GpuContext> | undefined;
 let lostReason: string | undefined;
+// Why the last init() failed (no adapter…): reported by gpu() instead of "not initialised".
+let initFailure: Error | undefined;
 
 const installHint =
   'webgrad needs a WebGPU adapter. In Node run `npm run setup` (installs Mesa\'s lavapipe Vulkan driver on Debian), ' +
@@ -114,9 +116,12 @@ export async function init(options: InitOptions = {}): Promise<GpuContext> {
     return ctx;
   });
   try {
-    return await pending;
+    const ctx = await pending;
+    initFailure = undefined;
+    return ctx;
   } catch (error) {
     pending = undefined;
+    initFailure = error instanceof Error ? error : new Error(String(error));
     throw error;
   }
 }
@@ -125,6 +130,7 @@ export async function init(options: InitOptions = {}): Promise<GpuContext> {
 export function gpu(): GpuContext {
   if (lostReason) throw new Error(`webgrad: the GPU device was lost (${lostReason}); restart the process.`);
   if (!context) {
+    if (initFailure) throw initFailure;
     throw new Error('webgrad: the GPU is not initialised yet. `await init()` (exported by webgrad) before creating tensors.');
   }
   return context;

@@ -36,3 +36,15 @@ it('crossEntropy explains bad targets', () => {
   expect(() => wg.crossEntropy(logits, wg.zeros([4]))).toThrow(/crossEntropy: target must hold class indices as int32/);
   expect(() => wg.crossEntropy(logits, wg.zeros([5], 'int32'))).toThrow(/logits \[4,3\] need a target of shape \[4\], got \[5\]/);
 });
+
+it('without a WebGPU adapter the first op says what to install', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const script = "const wg = await import('webgrad'); try { wg.zeros([2]); } catch (e) { console.log(e.message); } process.exit(0);";
+  const output = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: new URL('../..', import.meta.url),
+    env: { ...process.env, VK_ICD_FILENAMES: '/nonexistent.json', VK_DRIVER_FILES: '/nonexistent.json' },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  expect(output).toMatch(/no WebGPU adapter found.*npm run setup.*mesa-vulkan-drivers/s);
+});
