@@ -126,8 +126,16 @@ export function slice(t: Tensor, dim: number, start = 0, end?: number, step = 1)
   const strides = [...t.strides];
   strides[d] = t.strides[d]! * step;
   const out = t.viewOf(shape, strides, t.offset + s * t.strides[d]!);
-  return attach(out, 'SliceBackward', [t], () => {
-    throw new Error('slice: backward of a stepped slice is not implemented yet; use narrow or index_select');
+  const inputShape = t.shape;
+  return attach(out, 'SliceBackward', [t], (g) => {
+    // g lands on every step-th entry of `dim`, from s, in zeros of the input's shape.
+    const grad = zeros(inputShape, g.dtype);
+    const gradStrides = [...grad.strides];
+    gradStrides[d] = grad.strides[d]! * step;
+    const slot = grad.viewOf(g.shape, gradStrides, s * grad.strides[d]!);
+    copyInto(slot, g);
+    slot.dispose();
+    return [grad];
   });
 }
 
