@@ -81,6 +81,18 @@ describe('memory', () => {
     expect(wg.memoryStats().liveTensors).toBe(before);
   });
 
+  it('`using` disposes at the end of the block (TC39 explicit resource management)', () => {
+    const before = wg.memoryStats().liveTensors;
+    let inner: wg.Tensor | undefined;
+    {
+      using t = wg.ones([8]);
+      inner = t;
+      expect(wg.memoryStats().liveTensors).toBe(before + 1);
+    }
+    expect(inner.disposed).toBe(true);
+    expect(wg.memoryStats().liveTensors).toBe(before);
+  });
+
   it('a graph is released when its output is disposed without backward', () => {
     const x = wg.ones([1000], 'float32', { requiresGrad: true });
     const before = wg.memoryStats();
