@@ -5,6 +5,7 @@ import { attach } from '../autograd/record.js';
 import { type DType, dtypeInfo, promote, toDType } from '../tensor/dtype.js';
 import { broadcastShapes, fmt } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import { inputNames } from '../kernels/elementwise.js';
 import { mapNew, scalarResultDtype, wgsl } from './core.js';
 import { full } from './creation.js';
 import { sumTo } from './reduce.js';
@@ -37,42 +38,50 @@ function fill(expr: string, a: string, b: string, type: string): string {
   return expr.replace(/\bA\b/g, a).replace(/\bB\b/g, b).replace(/\bT\b/g, type);
 }
 
-function binaryTensor(name: BinaryName, x: Tensor, y: Tensor, alpha: number): Tensor {
-  x.assertAlive(name);
-  y.assertAlive(name);
-  const def: BinaryDef = defs[name];
-  const shape = broadcastShapes(x.shape, y.shape, name);
-  const dtype: DType = def.float ? 'float32' : promote(x.dtype, y.dtype);
-  const T = wgsl(dtype);
-  const expr = fill(def.expr, `${T}(a)`, `${T}(b)`, T).replace(/\bs0\b/g, `${T}(s0)`);
-  const out = mapNew(name, expr, [x, y], shape, dtype, [alpha]);
-  const xShape = x.shape;
-  const yShape = y.shape;
-  // Save only the operands the two derivative expressions read.
-  const reads = (v: string) => new RegExp(`\\b${v}\\b`).test(def.gradA + ' ' + def.gradB);
-  const savedNames = (['a', 'b', 'y'] as const).filter(reads);
-  const saved = savedNames.map((v) => (v === 'a' ? x : v === 'b' ? y : out));
-  const names: Record<string, string> = { g: 'a', a: 'f32(b)', b: 'f32(c)', y: 'f32(d)' };
-  return attach(out, `${name[0]!.toUpperCase()}${name.slice(1)}Backward`, [x, y], (g, kept) => {
-    const operand = (v: 'a' | 'b' | 'y') => (savedNames.includes(v) ? kept[savedNames.indexOf(v)]! : g);
-    const grads: Array<Tensor | null> = [];
-    for (const [gradExpr, target, wants] of [[def.gradA, xShape, x.requiresGrad], [def.gradB, yShape, y.requiresGrad]] as const) {
-      if (!wants) {
-        grads.push(null);
-        continue;
-      }
-      const expr = gradExpr.replace(/\b[gaby]\b/g, (v) => names[v]!);
-      const full = mapNew(`${name}_grad`, expr, [g, operand('a'), operand('b'), operand('y')], g.shape, 'float32', [alpha]);
-      grads.push(sumTo(full, target));
-      full.dispose();
-    }
-    return grads;
-  }, saved);
-}
-
+/**
+ * One binary op. A JS number operand is not made into a tensor: it reaches the kernels as
+ * the uniform s1 (s0 is alpha), so `x.mul(2)` is a single dispatch.
+ */
 function binary(name: BinaryName, a: Operand, b: Operand, alpha = 1): Tensor {
   if (typeof a === 'number' && typeof b === 'number') throw new Error(`${name}: at least one operand must be a tensor`);
-  return withOperands(a, b, a instanceof Tensor ? a : (b as Tensor), (x, y) => binaryTensor(name, x, y, alpha));
+  const operands = [a, b] as const;
+  for (const v of operands) if (v instanceof Tensor) v.assertAlive(name);
+  const def: BinaryDef = defs[name];
+  const like = a instanceof Tensor ? a : (b as Tensor);
+  const number = typeof a === 'number' ? a : typeof b === 'number' ? b : undefined;
+  const dtype: DType = def.float ? 'float32'
+    : number === undefined ? promote((a as Tensor).dtype, (b as Tensor).dtype) : scalarResultDtype(like, number);
+  const shape = number === undefined ? broadcastShapes((a as Tensor).shape, (b as Tensor).shape, name) : like.shape;
+  const tensors = operands.filter((v): v is Tensor => v instanceof Tensor);
+  const T = wgsl(dtype);
+  let slot = 0;
+  const [A, B] = operands.map((v) => (typeof v === 'number' ? `${T}(s1)` : `${T}(${inputNames[slot++]})`));
+  const expr = fill(def.expr, A!, B!, T).replace(/\bs0\b/g, `${T}(s0)`);
+  const out = mapNew(name, expr, tensors, shape, dtype, [alpha, number ?? 0]);
+  const shapes = operands.map((v) => (v instanceof Tensor ? v.shape : null));
+  const wants = operands.map((v) => v instanceof Tensor && v.requiresGrad);
+  // Save only the tensors the two derivative expressions read.
+  const reads = (v: string) => new RegExp(`\\b${v}\\b`).test(def.gradA + ' ' + def.gradB);
+  const named = { a, b, y: out } as const;
+  const savedNames = (['a', 'b', 'y'] as const).filter((v) => reads(v) && named[v] instanceof Tensor);
+  return attach(out, `${name[0]!.toUpperCase()}${name.slice(1)}Backward`, tensors, (g, kept) => {
+    // Backward kernel inputs: g, then each saved tensor; numbers stay s1.
+    const inputs = [g, ...kept];
+    const names: Record<string, string> = { g: 'a', a: 'f32(s1)', b: 'f32(s1)', y: 'f32(s1)' };
+    savedNames.forEach((v, i) => (names[v] = `f32(${inputNames[i + 1]})`));
+    const grads: Array<Tensor | null> = [];
+    [def.gradA, def.gradB].forEach((gradExpr, i) => {
+      if (!(operands[i] instanceof Tensor)) return;
+      if (!wants[i]) {
+        grads.push(null);
+        return;
+      }
+      const full = mapNew(`${name}_grad`, gradExpr.replace(/\b[gaby]\b/g, (v) => names[v]!), inputs, g.shape, 'float32', [alpha, number ?? 0]);
+      grads.push(sumTo(full, shapes[i]!));
+      full.dispose();
+    });
+    return grads;
+  }, savedNames.map((v) => named[v] as Tensor));
 }
 
 /**

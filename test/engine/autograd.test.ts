@@ -160,6 +160,7 @@ describe('gradcheck (central differences in f64 on the host)', () => {
     ['crossEntropy', (a) => wg.crossEntropy(a, wg.tensor([1, 0, 3], { dtype: 'int32' })), [[3, 4]]],
     ['stack/permute/expand', (a, b) => wg.stack([a, b], 0).permute(2, 0, 1).expand(2, 3, 2, 2), [[2, 3], [2, 3]]],
     ['transpose in matmul backward', (a, b) => a.T.matmul(b.T), [[4, 3], [5, 4]]],
+    ['number operands on either side', (a) => wg.sub(1, a).mul(2.5).add(wg.div(2, a.exp())).add(wg.pow(1.5, a)).add(a.pow(3)), [[2, 3]]],
     ['stepped slice', (a) => a.slice(1, 1, 7, 2).mul(a.slice(1, 0, 3)), [[2, 7]]],
   ];
   for (const [name, fn, shapes] of cases) {
