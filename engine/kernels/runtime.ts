@@ -69,7 +69,7 @@ function layoutFor(inputs: number, outputs: number): GPUBindGroupLayout {
   let layout = layouts.get(id);
   if (layout) return layout;
   const entries: GPUBindGroupLayoutEntry[] = [
-    { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } },
+    { binding: 0, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform', hasDynamicOffset: true } },
   ];
   for (let i = 0; i < inputs + outputs; i++) {
     entries.push({
@@ -213,39 +213,71 @@ export function dispatch(k: Kernel, buffers: readonly BufferBinding[], params: P
     throw new Error(`webgrad: kernel '${k.key}' needs ${x}x${y}x${z} workgroups, over this adapter's ${maxGroups} per dimension`);
   }
   const offset = writeParams(params);
-  const entries: GPUBindGroupEntry[] = [
-    { binding: 0, resource: { buffer: ensureRing(device), offset, size: paramSlot } },
-  ];
-  buffers.forEach((b, i) => {
-    const size = b.size ?? b.buffer.size - (b.offset ?? 0);
-    if (size > limits.maxStorageBufferBindingSize) {
-      throw new Error(`webgrad: kernel '${k.key}' would bind ${size} bytes, over this adapter's maxStorageBufferBindingSize ` +
-        `(${limits.maxStorageBufferBindingSize}); only conv2d and pooling split such tensors so far — use a smaller batch`);
-    }
-    entries.push({ binding: i + 1, resource: { buffer: b.buffer, offset: b.offset ?? 0, size } });
-  });
-  const bindGroup = device.createBindGroup({ layout: k.layout, entries });
+  const bindGroup = bindGroupFor(device, k, buffers, limits.maxStorageBufferBindingSize);
   if (debugFlags.validate) {
-    flushTimed(k, bindGroup, [x, y, z]);
+    flushTimed(k, bindGroup, offset, [x, y, z]);
     return;
   }
   const p = currentPass(device);
   p.setPipeline(k.pipeline);
-  p.setBindGroup(0, bindGroup);
+  p.setBindGroup(0, bindGroup, [offset]);
   p.dispatchWorkgroups(x, y, z);
   recorded++;
 }
 
+// Bind groups are cached by layout and bound buffer ranges: the pool hands a training loop
+// the same buffers every step, so after the first step creating them costs nothing. The
+// params ring is bound with a dynamic offset, which is what makes a group reusable.
+const bindGroups = new Map<string, GPUBindGroup>();
+const bindGroupLimit = 8192;
+const bufferIds = new WeakMap<GPUBuffer, number>();
+const layoutIds = new WeakMap<GPUBindGroupLayout, number>();
+let nextId = 1;
+const idOf = <T extends object>(ids: WeakMap<T, number>, o: T) => {
+  let id = ids.get(o);
+  if (id === undefined) ids.set(o, (id = nextId++));
+  return id;
+};
+
+function bindGroupFor(device: GPUDevice, k: Kernel, buffers: readonly BufferBinding[], maxBinding: number): GPUBindGroup {
+  const ranges = buffers.map((b) => {
+    const size = b.size ?? b.buffer.size - (b.offset ?? 0);
+    if (size > maxBinding) {
+      throw new Error(`webgrad: kernel '${k.key}' would bind ${size} bytes, over this adapter's maxStorageBufferBindingSize ` +
+        `(${maxBinding}); only conv2d and pooling split such tensors so far — use a smaller batch`);
+    }
+    return { buffer: b.buffer, offset: b.offset ?? 0, size };
+  });
+  const key = `${idOf(layoutIds, k.layout)}|${ranges.map((r) => `${idOf(bufferIds, r.buffer)}:${r.offset}:${r.size}`).join(',')}`;
+  let group = bindGroups.get(key);
+  if (group) return group;
+  group = device.createBindGroup({
+    layout: k.layout,
+    entries: [
+      { binding: 0, resource: { buffer: ensureRing(device), offset: 0, size: paramSlot } },
+      ...ranges.map((r, i) => ({ binding: i + 1, resource: r })),
+    ],
+  });
+  if (bindGroups.size >= bindGroupLimit) bindGroups.delete(bindGroups.keys().next().value!);
+  bindGroups.set(key, group);
+  return group;
+}
+
+/** Forgets cached bind groups (called when pooled buffers are destroyed). */
+export function clearBindGroupCache(): void {
+  bindGroups.clear();
+}
+
 // Debug mode: each dispatch is submitted alone inside an error scope and timed, so
 // errors name the kernel and WEBGRAD_DEBUG prints where the time goes.
-function flushTimed(k: Kernel, bindGroup: GPUBindGroup, groups: [number, number, number]): void {
+function flushTimed(k: Kernel, bindGroup: GPUBindGroup, offset: number, groups: [number, number, number]): void {
   flush();
   const { device } = gpu();
   device.pushErrorScope('validation');
   device.pushErrorScope('out-of-memory');
   const p = currentPass(device);
   p.setPipeline(k.pipeline);
-  p.setBindGroup(0, bindGroup);
+  p.setBindGroup(0, bindGroup, [offset]);
   p.dispatchWorkgroups(...groups);
   recorded++;
   const start = performance.now();

@@ -3,6 +3,7 @@
 // never waits on createBuffer, while wasting at most a third of a buffer.
 
 import { gpu } from '../device/device.js';
+import { clearBindGroupCache } from '../kernels/runtime.js';
 
 const usage = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 
@@ -44,6 +45,7 @@ class BufferPool {
 
   /** Destroys every pooled buffer (live tensors keep theirs). */
   trim(): void {
+    clearBindGroupCache();
     for (const list of this.free.values()) for (const buffer of list) buffer.destroy();
     this.allocatedBytes -= this.pooledBytes;
     this.free.clear();
