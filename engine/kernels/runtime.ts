@@ -272,26 +272,52 @@ export function clearBindGroupCache(): void {
 // errors name the kernel and WEBGRAD_DEBUG prints where the time goes.
 function flushTimed(k: Kernel, bindGroup: GPUBindGroup, offset: number, groups: [number, number, number]): void {
   flush();
-  const { device } = gpu();
+  const ctx = gpu();
+  const { device } = ctx;
   device.pushErrorScope('validation');
   device.pushErrorScope('out-of-memory');
+  // With timestamp queries the time is the kernel's own; without, submit-to-idle wall time.
+  const query = ctx.hasTimestamps ? device.createQuerySet({ type: 'timestamp', count: 2 }) : undefined;
+  timestampSet = query;
+  timestampBegun = false;
   const p = currentPass(device);
   p.setPipeline(k.pipeline);
   p.setBindGroup(0, bindGroup, [offset]);
   p.dispatchWorkgroups(...groups);
+  p.end();
+  pass = undefined;
+  timestampSet = undefined;
   recorded++;
+  let staging: GPUBuffer | undefined;
+  if (query) {
+    const resolved = device.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+    staging = device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    encoder!.resolveQuerySet(query, 0, 2, resolved, 0);
+    encoder!.copyBufferToBuffer(resolved, 0, staging, 0, 16);
+  }
   const start = performance.now();
   flush();
   const report = (error: GPUError | null) => {
     if (error) reportGpuError(`webgrad: kernel '${k.key}' (${groups.join('x')} workgroups) failed: ${error.message}`);
   };
   pendingChecks.push(device.popErrorScope().then(report), device.popErrorScope().then(report));
-  void gpuWait(device.queue.onSubmittedWorkDone()).then(() => {
+  const record = (ms: number) => {
     const entry = timings.get(k.key) ?? { count: 0, ms: 0 };
     entry.count++;
-    entry.ms += performance.now() - start;
+    entry.ms += ms;
     timings.set(k.key, entry);
-  });
+  };
+  if (staging) {
+    const buffer = staging;
+    void gpuWait(buffer.mapAsync(GPUMapMode.READ)).then(() => {
+      const [begin, end] = new BigUint64Array(buffer.getMappedRange());
+      record(Number(end! - begin!) / 1e6);
+      buffer.destroy();
+      query!.destroy();
+    }, () => undefined);
+  } else {
+    void gpuWait(device.queue.onSubmittedWorkDone()).then(() => record(performance.now() - start));
+  }
 }
 
 /** Records a buffer-to-buffer copy in submission order with the dispatches. */
