@@ -44,7 +44,6 @@ let pass: GPUComputePassEncoder | undefined;
 let ring: GPUBuffer | undefined;
 const ringData = new ArrayBuffer(paramSlot * ringSlots);
 let ringUsed = 0;
-let recorded = 0;
 const timings = new Map<string, { count: number; ms: number }>();
 // Errors WebGPU reports asynchronously (compilation, validation, out-of-memory); the next
 // readback or synchronize() throws the first of them so a bad kernel never reads as zeros.
@@ -222,7 +221,6 @@ export function dispatch(k: Kernel, buffers: readonly BufferBinding[], params: P
   p.setPipeline(k.pipeline);
   p.setBindGroup(0, bindGroup, [offset]);
   p.dispatchWorkgroups(x, y, z);
-  recorded++;
 }
 
 // Bind groups are cached by layout and bound buffer ranges: the pool hands a training loop
@@ -287,7 +285,6 @@ function flushTimed(k: Kernel, bindGroup: GPUBindGroup, offset: number, groups: 
   p.end();
   pass = undefined;
   timestampSet = undefined;
-  recorded++;
   let staging: GPUBuffer | undefined;
   if (query) {
     const resolved = device.createBuffer({ size: 16, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
@@ -327,7 +324,6 @@ export function copyBuffer(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, ds
   if (pass) { pass.end(); pass = undefined; }
   if (!encoder) encoder = device.createCommandEncoder({ label: 'webgrad batch' });
   encoder.copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
-  recorded++;
 }
 
 /** Submits everything recorded so far. */
@@ -339,7 +335,6 @@ export function flush(): void {
   device.queue.submit([encoder.finish()]);
   encoder = undefined;
   ringUsed = 0;
-  recorded = 0;
 }
 
 /** Writes host data into a buffer, after everything already recorded (so pooled buffers are safe). */
@@ -369,10 +364,6 @@ export async function synchronize(): Promise<void> {
   flush();
   await gpuWait(gpu().device.queue.onSubmittedWorkDone());
   await throwGpuErrors();
-}
-
-export function pendingDispatches(): number {
-  return recorded;
 }
 
 /** Per-kernel dispatch counts and wall time, collected when WEBGRAD_DEBUG=1. */

@@ -51,13 +51,3 @@ export function shaderSource(name: string, values: Record<string, string | numbe
     return String(value);
   });
 }
-
-/** A section of a family file between `// @section NAME` markers (for per-op snippets). */
-export function shaderSection(name: string, section: string): string {
-  const text = shaderSource(name);
-  const marker = `// @section ${section}\n`;
-  const start = text.indexOf(marker);
-  if (start < 0) throw new Error(`webgrad: shader ${name}.wgsl has no section '${section}'`);
-  const end = text.indexOf('// @section ', start + marker.length);
-  return text.slice(start + marker.length, end < 0 ? undefined : end);
-}

@@ -3,7 +3,7 @@
 
 import type { DType } from '../tensor/dtype.js';
 import { dtypeInfo } from '../tensor/dtype.js';
-import { contiguousStrides, isContiguous, type Shape } from '../tensor/shape.js';
+import type { Shape } from '../tensor/shape.js';
 
 export interface View {
   buffer: GPUBuffer;
@@ -15,14 +15,6 @@ export interface View {
 }
 
 export const wgslType = (dtype: DType) => dtypeInfo[dtype].wgsl;
-
-export function viewIsContiguous(v: View): boolean {
-  return isContiguous(v.shape, v.strides);
-}
-
-export function contiguousView(buffer: GPUBuffer, shape: Shape, dtype: DType, offset = 0): View {
-  return { buffer, offset, shape, strides: contiguousStrides(shape), dtype };
-}
 
 /** Folds a 1-D launch of `invocations` into an x/y grid of `groupSize`-wide workgroups. */
 export function grid1d(invocations: number, groupSize: number, maxPerDim: number): { groups: [number, number]; row: number } {
