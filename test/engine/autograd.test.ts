@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as wg from '../../engine/index.js';
 import { attach } from '../../engine/autograd/record.js';
 import { setupGpu } from '../helpers/gpu.js';
+import { collectGarbage } from '../helpers/gc.js';
 
 beforeAll(setupGpu);
 
@@ -123,8 +124,12 @@ describe('memory', () => {
       });
       if (step % 50 === 0) lastLoss = await loss.item();
       loss.dispose();
-      if (step === 10) at10 = wg.memoryStats();
+      if (step === 10) {
+        await collectGarbage();
+        at10 = wg.memoryStats();
+      }
     }
+    await collectGarbage();
     const at200 = wg.memoryStats();
     expect(at200.liveTensors).toBe(at10!.liveTensors);
     expect(at200.liveBytes).toBe(at10!.liveBytes);

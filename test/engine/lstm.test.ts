@@ -5,6 +5,7 @@ import * as wg from '../../engine/index.js';
 import type { Tensor } from '../../engine/index.js';
 import { checkCase, loadFixture, registerOps } from '../helpers/fixtures.js';
 import { setupGpu } from '../helpers/gpu.js';
+import { collectGarbage } from '../helpers/gc.js';
 
 beforeAll(setupGpu);
 
@@ -82,9 +83,11 @@ describe('lstm', () => {
     });
     step();
     await wg.synchronize();
+    await collectGarbage();
     const before = wg.memoryStats();
     for (let i = 0; i < 5; i++) step();
     await wg.synchronize();
+    await collectGarbage();
     const after = wg.memoryStats();
     expect(after.liveTensors).toBe(before.liveTensors);
     expect(after.liveBytes).toBe(before.liveBytes);

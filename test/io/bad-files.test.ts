@@ -8,6 +8,7 @@ import * as wg from '../../engine/index.js';
 import { PickleWriter } from '../../engine/io/pickle-write.js';
 import { readZip, writeZip, concatBytes } from '../../engine/io/zip.js';
 import { setupGpu } from '../helpers/gpu.js';
+import { collectGarbage } from '../helpers/gc.js';
 
 beforeAll(setupGpu);
 
@@ -89,9 +90,11 @@ describe('loadTorch: broken files', () => {
   });
 
   it('int64 outside int32: names the key, leaks no GPU memory', async () => {
+    await collectGarbage();
     const before = wg.memoryStats().liveTensors;
     await expect(wg.loadTorch(fixture('int64_overflow.pt'), { name: 'big.pt' }))
       .rejects.toThrow('big.pt: steps: int64 value 8589934592 does not fit in int32, webgrad\'s integer type; this tensor cannot be loaded');
+    await collectGarbage();
     expect(wg.memoryStats().liveTensors).toBe(before);
   });
 });

@@ -8,6 +8,7 @@ import { optim, type Tensor } from '../../engine/index.js';
 import { closeEnough } from '../helpers/compare.js';
 import type { FixtureTensor } from '../helpers/fixtures.js';
 import { setupGpu } from '../helpers/gpu.js';
+import { collectGarbage } from '../helpers/gc.js';
 
 beforeAll(setupGpu);
 
@@ -122,9 +123,11 @@ describe('memory', () => {
     });
     for (let i = 0; i < 3; i++) step();
     await wg.synchronize();
+    await collectGarbage();
     const before = wg.memoryStats();
     for (let i = 0; i < 30; i++) step();
     await wg.synchronize();
+    await collectGarbage();
     const after = wg.memoryStats();
     expect(after.liveTensors).toBe(before.liveTensors);
     expect(after.liveBytes).toBe(before.liveBytes);
