@@ -1,0 +1,179 @@
+// Downloading a weight file: the body streams into `<dest>.partial` while it is hashed, is checked
+// (size, sha256 or its prefix), and only then renamed to `dest`. A reader therefore sees no file
+// or the complete verified one; an interrupted download leaves only the .partial, which the next
+// attempt resumes with a Range request when the server allows it.
+
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, rename, rm, stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { ChecksumError, DownloadError, get, networkError } from './http.js';
+import { DownloadProgress, type ProgressStream } from './progress.js';
+
+export interface DownloadOptions {
+  /** Expected sha256: 64 hex digits, or a prefix (torchvision's 8 in the file name). */
+  sha256?: string;
+  /** Expected size in bytes. */
+  bytes?: number;
+  /** Attempts in all, the first included (default 3). */
+  attempts?: number;
+  /** Wait before the first retry, doubled for each further one (default 1000 ms). */
+  backoffMs?: number;
+  maxRedirects?: number;
+  /** Give up an attempt when no data arrived for this long (default 30 s). */
+  stallTimeoutMs?: number;
+  /** true (default): a bar on stderr; false: silent; or a stream to draw on. */
+  progress?: boolean | ProgressStream;
+  /** The bar's label (default the file name). */
+  label?: string;
+  signal?: AbortSignal;
+}
+
+interface Transferred { size: number; sha256: string; resumed: boolean }
+
+/** Downloads `url` to `dest` (whose folder must exist), retrying failed attempts. */
+export async function downloadFile(url: string, dest: string, options: DownloadOptions = {}): Promise<void> {
+  const attempts = Math.max(1, Math.floor(options.attempts ?? 3));
+  const backoffMs = options.backoffMs ?? 1000;
+  const partial = `${dest}.partial`;
+  const stream = options.progress === false ? undefined : options.progress === true || options.progress === undefined ? process.stderr : options.progress;
+  const label = options.label ?? basename(dest);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const got = await transfer(url, partial, options, stream && new DownloadProgress(label, options.bytes, stream));
+      await verify(got, url, partial, options);
+      await rename(partial, dest);
+      return;
+    } catch (error) {
+      options.signal?.throwIfAborted();
+      if (!(error instanceof DownloadError) || !error.retryable) throw error;
+      if (attempt >= attempts) {
+        throw new DownloadError(`${error.message} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'})`, url, false, { ...error.details, cause: error });
+      }
+      const wait = backoffMs * 2 ** (attempt - 1);
+      stream?.write(`${label}: ${error.message}; retrying in ${(wait / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${attempts})\n`);
+      await sleep(wait, options.signal);
+    }
+  }
+}
+
+/** sha256 given in full or as a prefix, compared as torchvision's check_hash does. */
+export function hashMatches(actual: string, expected: string): boolean {
+  return actual.startsWith(expected.toLowerCase());
+}
+
+/** One attempt: GET (resuming the .partial when there is one) and stream the body to disk. */
+async function transfer(url: string, partial: string, options: DownloadOptions, progress: DownloadProgress | undefined): Promise<Transferred> {
+  const stall = new AbortController();
+  const forwardAbort = () => stall.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', forwardAbort, { once: true });
+  const stallMs = options.stallTimeoutMs ?? 30_000;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const armStallTimer = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => stall.abort(new DownloadError(`${url}: no data for ${stallMs / 1000} s`, url, true)), stallMs);
+  };
+  try {
+    armStallTimer();
+    const have = await sizeOf(partial);
+    let response = await get(url, { rangeFrom: have, maxRedirects: options.maxRedirects ?? 10, signal: stall.signal });
+    // A 200 to a Range request is the whole file: the server ignores ranges, so we start over.
+    let offset = response.status === 206 ? rangeStart(response) : 0;
+    if (response.status === 416 || (response.status === 206 && offset !== have)) {
+      // The server will not continue our partial file (it is longer than the file, or the range is off).
+      await response.body?.cancel().catch(() => undefined);
+      await rm(partial, { force: true });
+      response = await get(url, { maxRedirects: options.maxRedirects ?? 10, signal: stall.signal });
+      offset = 0;
+    }
+    const hash = createHash('sha256');
+    if (offset > 0) await hashFile(partial, hash);
+    const length = Number(response.headers.get('content-length') ?? NaN);
+    const expectedEnd = Number.isFinite(length) ? offset + length : undefined;
+    progress?.resumeFrom(offset);
+
+    let done = offset;
+    const handle = await open(partial, offset > 0 ? 'a' : 'w');
+    try {
+      const reader = response.body?.getReader();
+      progress?.update(done);
+      for (;;) {
+        let chunk: ReadableStreamReadResult<Uint8Array> | undefined;
+        try {
+          chunk = await reader?.read();
+        } catch (error) {
+          if (options.signal?.aborted) throw options.signal.reason;
+          if (stall.signal.aborted) throw stall.signal.reason;
+          throw networkError(error, url, `connection lost after ${done} of ${expectedEnd ?? '?'} bytes`);
+        }
+        if (!chunk || chunk.done) break;
+        armStallTimer();
+        for (let written = 0; written < chunk.value.length;) {
+          written += (await handle.write(chunk.value, written, chunk.value.length - written)).bytesWritten;
+        }
+        hash.update(chunk.value);
+        done += chunk.value.length;
+        progress?.update(done);
+      }
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    progress?.finish(done);
+    const short = expectedEnd ?? options.bytes;
+    if (short !== undefined && done < short) {
+      throw new DownloadError(`${url}: truncated download, ${done} of ${short} bytes`, url, true);
+    }
+    return { size: done, sha256: hash.digest('hex'), resumed: offset > 0 };
+  } finally {
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', forwardAbort);
+  }
+}
+
+/** Size and hash against the expectation; a mismatch deletes the partial file. */
+async function verify(got: Transferred, url: string, partial: string, options: DownloadOptions): Promise<void> {
+  const sizeOk = options.bytes === undefined || got.size === options.bytes;
+  const hashOk = options.sha256 === undefined || hashMatches(got.sha256, options.sha256);
+  if (sizeOk && hashOk) return;
+  await rm(partial, { force: true });
+  const sizes = sizeOk ? '' : `; ${got.size} bytes instead of ${options.bytes}`;
+  // A resumed file may have been glued onto a stale partial: worth one more try from scratch.
+  const retry = got.resumed ? ' (after resuming a partial download; retrying from scratch)' : '';
+  throw new ChecksumError(
+    `${url}: checksum mismatch, expected sha256 ${options.sha256 ?? '(any)'} but the download has ${got.sha256}${sizes}${retry}`,
+    url, options.sha256 ?? '', got.sha256, got.resumed,
+  );
+}
+
+/** Where a 206's Content-Range says the body starts (-1 when absent or unreadable). */
+function rangeStart(response: Response): number {
+  const match = /^bytes (\d+)-/.exec(response.headers.get('content-range') ?? '');
+  return match ? Number(match[1]) : -1;
+}
+
+async function sizeOf(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return 0;
+  }
+}
+
+async function hashFile(path: string, hash: Hash): Promise<void> {
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
