@@ -4,8 +4,8 @@
 // attempt resumes with a Range request when the server allows it.
 
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { open, rename, rm, stat } from 'node:fs/promises';
+import { closeSync, createReadStream, fstatSync, fsyncSync, ftruncateSync, openSync, rmSync, writeSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ChecksumError, DownloadError, get, networkError } from './http.js';
 import { DownloadProgress, type ProgressStream } from './progress.js';
@@ -62,7 +62,12 @@ export function hashMatches(actual: string, expected: string): boolean {
   return actual.startsWith(expected.toLowerCase());
 }
 
-/** One attempt: GET (resuming the .partial when there is one) and stream the body to disk. */
+/**
+ * One attempt: GET (asking to continue the .partial when there is one) and stream the body to
+ * disk. Once the response arrives the body is read without pause and written synchronously:
+ * fetch drops chunks still queued in the stream when the connection fails, and those would be
+ * bytes the next attempt has to fetch again.
+ */
 async function transfer(url: string, partial: string, options: DownloadOptions, progress: DownloadProgress | undefined): Promise<Transferred> {
   const stall = new AbortController();
   const forwardAbort = () => stall.abort(options.signal?.reason);
@@ -73,59 +78,66 @@ async function transfer(url: string, partial: string, options: DownloadOptions, 
     clearTimeout(timer);
     timer = setTimeout(() => stall.abort(new DownloadError(`${url}: no data for ${stallMs / 1000} s`, url, true)), stallMs);
   };
+  const maxRedirects = options.maxRedirects ?? 10;
+  const fd = openSync(partial, 'a');
+  let kept = false;
   try {
+    const have = fstatSync(fd).size;
+    // Hashed before asking, so nothing stands between the response and reading its body.
+    let hash = createHash('sha256');
+    if (have > 0) await hashFile(partial, hash);
     armStallTimer();
-    const have = await sizeOf(partial);
-    let response = await get(url, { rangeFrom: have, maxRedirects: options.maxRedirects ?? 10, signal: stall.signal });
-    // A 200 to a Range request is the whole file: the server ignores ranges, so we start over.
+    let response = await get(url, { rangeFrom: have, maxRedirects, signal: stall.signal });
+    // A 200 to a Range request is the whole file (the server ignores ranges): start over.
     let offset = response.status === 206 ? rangeStart(response) : 0;
     if (response.status === 416 || (response.status === 206 && offset !== have)) {
       // The server will not continue our partial file (it is longer than the file, or the range is off).
       await response.body?.cancel().catch(() => undefined);
-      await rm(partial, { force: true });
-      response = await get(url, { maxRedirects: options.maxRedirects ?? 10, signal: stall.signal });
+      response = await get(url, { maxRedirects, signal: stall.signal });
       offset = 0;
     }
-    const hash = createHash('sha256');
-    if (offset > 0) await hashFile(partial, hash);
+    if (offset === 0 && have > 0) {
+      ftruncateSync(fd, 0);
+      hash = createHash('sha256');
+    }
+    const reader = response.body?.getReader();
     const length = Number(response.headers.get('content-length') ?? NaN);
     const expectedEnd = Number.isFinite(length) ? offset + length : undefined;
     progress?.resumeFrom(offset);
+    progress?.update(offset);
 
     let done = offset;
-    const handle = await open(partial, offset > 0 ? 'a' : 'w');
-    try {
-      const reader = response.body?.getReader();
-      progress?.update(done);
-      for (;;) {
-        let chunk: ReadableStreamReadResult<Uint8Array> | undefined;
-        try {
-          chunk = await reader?.read();
-        } catch (error) {
-          if (options.signal?.aborted) throw options.signal.reason;
-          if (stall.signal.aborted) throw stall.signal.reason;
-          throw networkError(error, url, `connection lost after ${done} of ${expectedEnd ?? '?'} bytes`);
-        }
-        if (!chunk || chunk.done) break;
-        armStallTimer();
-        for (let written = 0; written < chunk.value.length;) {
-          written += (await handle.write(chunk.value, written, chunk.value.length - written)).bytesWritten;
-        }
-        hash.update(chunk.value);
-        done += chunk.value.length;
-        progress?.update(done);
+    for (;;) {
+      let chunk: ReadableStreamReadResult<Uint8Array> | undefined;
+      try {
+        chunk = await reader?.read();
+      } catch (error) {
+        if (options.signal?.aborted) throw options.signal.reason;
+        if (stall.signal.aborted) throw stall.signal.reason;
+        throw networkError(error, url, `connection lost after ${done} of ${expectedEnd ?? '?'} bytes`);
       }
-      await handle.sync();
-    } finally {
-      await handle.close();
+      if (!chunk || chunk.done) break;
+      armStallTimer();
+      for (let written = 0; written < chunk.value.length;) {
+        written += writeSync(fd, chunk.value, written, chunk.value.length - written);
+      }
+      hash.update(chunk.value);
+      done += chunk.value.length;
+      progress?.update(done);
     }
+    fsyncSync(fd);
     progress?.finish(done);
     const short = expectedEnd ?? options.bytes;
     if (short !== undefined && done < short) {
       throw new DownloadError(`${url}: truncated download, ${done} of ${short} bytes`, url, true);
     }
+    kept = true;
     return { size: done, sha256: hash.digest('hex'), resumed: offset > 0 };
   } finally {
+    // A failed attempt that got no bytes (a 404, a refused connection) leaves no empty .partial.
+    const empty = !kept && fstatSync(fd).size === 0;
+    closeSync(fd);
+    if (empty) rmSync(partial, { force: true });
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', forwardAbort);
   }
@@ -150,14 +162,6 @@ async function verify(got: Transferred, url: string, partial: string, options: D
 function rangeStart(response: Response): number {
   const match = /^bytes (\d+)-/.exec(response.headers.get('content-range') ?? '');
   return match ? Number(match[1]) : -1;
-}
-
-async function sizeOf(path: string): Promise<number> {
-  try {
-    return (await stat(path)).size;
-  } catch {
-    return 0;
-  }
 }
 
 async function hashFile(path: string, hash: Hash): Promise<void> {
