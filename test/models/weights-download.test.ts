@@ -13,7 +13,7 @@ import {
   ChecksumError, DownloadError, DownloadProgress, WeightsUnavailableError, downloadFile, findWeights, getWeights,
   hashMatches, loadWeightsFile, registerWeights, resolveWeights, torchHubCheckpointsDir, webgradWeightsDir,
 } from '../../models/weights/index.js';
-import { closedPort, paused, redirect, sequence, serveBytes, startServer, status, truncated, type TestServer } from './weights-server.js';
+import { closedPort, endsEarly, paused, redirect, sequence, serveBytes, startServer, status, truncated, type TestServer } from './weights-server.js';
 
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/io/${name}`, import.meta.url));
 const weightsBytes = new Uint8Array(readFileSync(fixture('resnet18_reduced.pt')));
@@ -209,6 +209,37 @@ describe('resolveWeights: download', () => {
     const ranges = server.requests.filter((r) => r.path === path).map((r) => r.range);
     expect(ranges).toEqual([undefined, 'bytes=120000-']);
     expect(listWeightsDir()).toEqual([`testnet-${weightsSha.slice(0, 8)}.pt`]);
+  });
+
+  it('takes a body that ends cleanly but short of the known size as truncated', async () => {
+    const { arch, path, dest } = register('short-chunked');
+    server.routes.set(path, sequence(endsEarly(weightsBytes, 200_000), serveBytes(weightsBytes)));
+    expect(await resolveWeights(arch, 'V1', fast)).toBe(dest);
+    expect(Buffer.compare(readFileSync(dest), weightsBytes)).toBe(0);
+    expect(server.requests.filter((r) => r.path === path).map((r) => r.range)).toEqual([undefined, 'bytes=200000-']);
+  });
+
+  it('retries an attempt that stalls, and stops at once when aborted', async () => {
+    const never = new Promise<void>(() => undefined);
+    server.routes.set('/stall', sequence(paused(weightsBytes, 30_000, never), serveBytes(weightsBytes)));
+    const dest = join(scratch, 'stall.pt');
+    const progress = capture();
+    await downloadFile(server.url('/stall'), dest, { ...fast, progress, sha256: weightsSha, stallTimeoutMs: 150 });
+    expect(Buffer.compare(readFileSync(dest), weightsBytes)).toBe(0);
+    expect(progress.text()).toMatch(/stall\.pt: http:\S+\/stall: no data for 0\.15 s; retrying in 0\.0 s \(attempt 2 of 3\)/);
+    expect(server.requests.filter((r) => r.path === '/stall').map((r) => r.range)).toEqual([undefined, 'bytes=30000-']);
+
+    server.routes.set('/hang', paused(weightsBytes, 30_000, never));
+    const controller = new AbortController();
+    const hung = join(scratch, 'hang.pt');
+    const pending = downloadFile(server.url('/hang'), hung, { ...fast, signal: controller.signal });
+    for (let i = 0; i < 400 && !(existsSync(`${hung}.partial`) && readFileSync(`${hung}.partial`).length === 30_000); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    controller.abort(new Error('user stopped it'));
+    await expect(pending).rejects.toThrow('user stopped it');
+    expect(server.count('/hang')).toBe(1);
+    expect(existsSync(hung)).toBe(false);
   });
 
   it('continues a .partial left by an earlier run, and starts over when the server ignores Range', async () => {

@@ -79,6 +79,14 @@ export function truncated(bytes: Uint8Array, keep: number): Handler {
   };
 }
 
+/** Sends `keep` bytes with no Content-Length (chunked) and ends cleanly: only the size tells it is short. */
+export function endsEarly(bytes: Uint8Array, keep: number): Handler {
+  return (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    res.end(bytes.subarray(0, keep));
+  };
+}
+
 /** Sends the first `keep` bytes, then waits for `release` before sending the rest. */
 export function paused(bytes: Uint8Array, keep: number, release: Promise<void>): Handler {
   return (_req, res) => {
