@@ -1,7 +1,7 @@
 // PyTorch's default initialisations (torch.nn.init), drawn from webgrad's seeded generator
 // (manualSeed): the same distributions as PyTorch, not the same numbers.
 
-import { rand } from '../ops/creation.js';
+import { rand, randn } from '../ops/creation.js';
 import type { Shape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 
@@ -29,4 +29,19 @@ export function kaimingUniform(shape: Shape, a = 0): Tensor {
 export function fanInBias(size: number, weightShape: Shape): Tensor {
   const fan = fanIn(weightShape);
   return uniform([size], fan > 0 ? 1 / Math.sqrt(fan) : 0);
+}
+
+/**
+ * kaiming_normal_(w, mode, nonlinearity='relu'): normal with std = √2/√fan, fan = fan_in or
+ * fan_out (out · prod(kernel)); torchvision's ResNet uses mode 'fan_out' for its convolutions.
+ */
+export function kaimingNormal(shape: Shape, mode: 'fan_in' | 'fan_out' = 'fan_in'): Tensor {
+  const fan = mode === 'fan_in' ? fanIn(shape) : fanOut(shape);
+  return randn(shape, { std: fan > 0 ? Math.SQRT2 / Math.sqrt(fan) : 0 });
+}
+
+/** fan_out of a weight [out, in, *kernel]: out · prod(kernel). */
+export function fanOut(shape: Shape): number {
+  if (shape.length < 2) throw new Error(`init: fan out cannot be computed for a tensor with fewer than 2 dimensions (shape [${shape.join(',')}])`);
+  return shape[0]! * shape.slice(2).reduce((a, b) => a * b, 1);
 }

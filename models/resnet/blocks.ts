@@ -1,0 +1,125 @@
+// torchvision's residual blocks: BasicBlock (two 3x3 convs; ResNet18/34) and Bottleneck
+// (1x1 → 3x3 → 1x1, expansion 4; ResNet50 and up), with its attribute names and order so
+// state-dict keys read `layer1.0.conv1.weight`, `layer2.0.downsample.1.running_mean`.
+
+import { nn, relu, type Tensor } from '../../engine/index.js';
+
+/** Makes a normalization layer for `channels` channels (torchvision's norm_layer). */
+export type NormLayer = (channels: number) => nn.Module;
+
+export const batchNorm2d: NormLayer = (channels) => new nn.BatchNorm2d(channels);
+
+export interface BlockOptions {
+  stride: number;
+  downsample: nn.Sequential | null;
+  groups: number;
+  baseWidth: number;
+  dilation: number;
+  normLayer: NormLayer;
+}
+
+export const conv3x3 = (inPlanes: number, outPlanes: number, stride = 1, groups = 1, dilation = 1) =>
+  new nn.Conv2d(inPlanes, outPlanes, 3, { stride, padding: dilation, groups, bias: false, dilation });
+
+export const conv1x1 = (inPlanes: number, outPlanes: number, stride = 1) =>
+  new nn.Conv2d(inPlanes, outPlanes, 1, { stride, bias: false });
+
+/** Applies f and frees its input handle: keeps a forward's peak memory at two activations. (Not named `then`: a module exporting `then` is a thenable, and `await import()` would call it.) */
+export function applyAndFree(x: Tensor, f: (t: Tensor) => Tensor): Tensor {
+  const y = f(x);
+  x.dispose();
+  return y;
+}
+
+/** relu(out + shortcut), freeing out and a shortcut made by downsample. */
+function addShortcut(out: Tensor, x: Tensor, downsample: nn.Sequential | null): Tensor {
+  const identity = downsample ? downsample.call(x) : x;
+  const sum = applyAndFree(out, (t) => t.add(identity));
+  if (identity !== x) identity.dispose();
+  return applyAndFree(sum, relu);
+}
+
+export abstract class ResidualBlock extends nn.Module {
+  /** Output channels = planes · expansion. */
+  static readonly expansion: number;
+  /** The last norm layer of the residual branch: zero-initialised by zeroInitResidual. */
+  abstract lastNorm(): nn.Module;
+}
+
+export class BasicBlock extends ResidualBlock {
+  static override readonly expansion = 1;
+  // Declared in torchvision's order: Object property order is the state-dict order.
+  conv1: nn.Conv2d;
+  bn1: nn.Module;
+  relu = new nn.ReLU();
+  conv2: nn.Conv2d;
+  bn2: nn.Module;
+  downsample: nn.Sequential | null;
+  readonly stride: number;
+
+  constructor(inPlanes: number, planes: number, o: BlockOptions) {
+    super();
+    if (o.groups !== 1 || o.baseWidth !== 64) throw new Error('BasicBlock: only supports groups=1 and baseWidth=64');
+    if (o.dilation > 1) throw new Error('BasicBlock: dilation > 1 is not supported (as in torchvision)');
+    this.conv1 = conv3x3(inPlanes, planes, o.stride);
+    this.bn1 = o.normLayer(planes);
+    this.conv2 = conv3x3(planes, planes);
+    this.bn2 = o.normLayer(planes);
+    this.downsample = o.downsample;
+    this.stride = o.stride;
+  }
+
+  forward(x: Tensor): Tensor {
+    let out = this.conv1.call(x);
+    out = applyAndFree(out, (t) => this.bn1.call(t) as Tensor);
+    out = applyAndFree(out, relu);
+    out = applyAndFree(out, (t) => this.conv2.call(t));
+    out = applyAndFree(out, (t) => this.bn2.call(t) as Tensor);
+    return addShortcut(out, x, this.downsample);
+  }
+
+  lastNorm(): nn.Module {
+    return this.bn2;
+  }
+}
+
+export class Bottleneck extends ResidualBlock {
+  static override readonly expansion = 4;
+  conv1: nn.Conv2d;
+  bn1: nn.Module;
+  conv2: nn.Conv2d;
+  bn2: nn.Module;
+  conv3: nn.Conv2d;
+  bn3: nn.Module;
+  relu = new nn.ReLU();
+  downsample: nn.Sequential | null;
+  readonly stride: number;
+
+  constructor(inPlanes: number, planes: number, o: BlockOptions) {
+    super();
+    const width = Math.floor(planes * (o.baseWidth / 64)) * o.groups;
+    this.conv1 = conv1x1(inPlanes, width);
+    this.bn1 = o.normLayer(width);
+    this.conv2 = conv3x3(width, width, o.stride, o.groups, o.dilation);
+    this.bn2 = o.normLayer(width);
+    this.conv3 = conv1x1(width, planes * Bottleneck.expansion);
+    this.bn3 = o.normLayer(planes * Bottleneck.expansion);
+    this.downsample = o.downsample;
+    this.stride = o.stride;
+  }
+
+  forward(x: Tensor): Tensor {
+    let out = this.conv1.call(x);
+    for (const [norm, next] of [[this.bn1, this.conv2], [this.bn2, this.conv3]] as const) {
+      out = applyAndFree(out, (t) => norm.call(t) as Tensor);
+      out = applyAndFree(out, relu);
+      out = applyAndFree(out, (t) => next.call(t));
+    }
+    out = applyAndFree(out, (t) => this.bn3.call(t) as Tensor);
+    return addShortcut(out, x, this.downsample);
+  }
+
+  lastNorm(): nn.Module {
+    return this.bn3;
+  }
+}
