@@ -51,7 +51,8 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
         throw new DownloadError(`${error.message} (gave up after ${attempts} attempt${attempts === 1 ? '' : 's'})`, url, false, { ...error.details, cause: error });
       }
       const wait = backoffMs * 2 ** (attempt - 1);
-      stream?.write(`${label}: ${error.message}; retrying in ${(wait / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${attempts})\n`);
+      const note = `${label}: ${error.message}; retrying in ${(wait / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${attempts})`;
+      stream?.write(stream.isTTY ? `\r\x1b[K${note}\n` : `${note}\n`); // on a terminal, over the bar's last frame
       await sleep(wait, options.signal);
     }
   }
@@ -149,13 +150,13 @@ async function verify(got: Transferred, url: string, partial: string, options: D
   const hashOk = options.sha256 === undefined || hashMatches(got.sha256, options.sha256);
   if (sizeOk && hashOk) return;
   await rm(partial, { force: true });
-  const sizes = sizeOk ? '' : `; ${got.size} bytes instead of ${options.bytes}`;
+  const what = hashOk
+    ? `size mismatch, the download has ${got.size} bytes instead of ${options.bytes}`
+    : `checksum mismatch, expected sha256 ${options.sha256} but the download has ${got.sha256}` +
+      (sizeOk ? '' : ` (${got.size} bytes instead of ${options.bytes})`);
   // A resumed file may have been glued onto a stale partial: worth one more try from scratch.
-  const retry = got.resumed ? ' (after resuming a partial download; retrying from scratch)' : '';
-  throw new ChecksumError(
-    `${url}: checksum mismatch, expected sha256 ${options.sha256 ?? '(any)'} but the download has ${got.sha256}${sizes}${retry}`,
-    url, options.sha256 ?? '', got.sha256, got.resumed,
-  );
+  const retry = got.resumed ? '; it continued an earlier partial download, so it is retried from scratch' : '';
+  throw new ChecksumError(`${url}: ${what}${retry}`, url, options.sha256 ?? '', got.sha256, got.resumed);
 }
 
 /** Where a 206's Content-Range says the body starts (-1 when absent or unreadable). */

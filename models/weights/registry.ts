@@ -46,7 +46,7 @@ export function registerWeights(input: WeightsEntryInput, options: { isDefault?:
   } catch {
     throw new Error(`${where}: '${input.url}' is not an absolute URL`);
   }
-  const fileName = input.fileName ?? decodeURIComponent(url.pathname.split('/').pop() ?? '');
+  const fileName = input.fileName ?? lastSegment(url);
   if (!fileName || /[/\\]/.test(fileName)) throw new Error(`${where}: cannot take a file name from '${input.url}'; pass fileName`);
 
   const entry: WeightsEntry = { ...input, sha256, fileName };
@@ -55,6 +55,15 @@ export function registerWeights(input: WeightsEntryInput, options: { isDefault?:
   byName.set(entry.name, entry);
   if (options.isDefault || !defaults.has(entry.arch)) defaults.set(entry.arch, entry.name);
   return entry;
+}
+
+function lastSegment(url: URL): string {
+  const raw = url.pathname.split('/').pop() ?? '';
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
 }
 
 /** Every registered entry, or those of one architecture. */

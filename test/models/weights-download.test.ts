@@ -251,6 +251,15 @@ describe('resolveWeights: download', () => {
     expect(server.requests.filter((r) => r.path === path).map((r) => r.range)).toEqual(['bytes=50000-']);
     expect(Buffer.compare(readFileSync(dest), weightsBytes)).toBe(0);
 
+    // A stale partial of other bytes: the resumed file fails the checksum and is fetched whole.
+    const stale = register('stale');
+    server.routes.set(stale.path, serveBytes(weightsBytes));
+    rmSync(stale.dest);
+    writeFileSync(`${stale.dest}.partial`, new Uint8Array(50_000).fill(3));
+    expect(await resolveWeights(stale.arch, 'V1', fast)).toBe(stale.dest);
+    expect(Buffer.compare(readFileSync(stale.dest), weightsBytes)).toBe(0);
+    expect(server.requests.filter((r) => r.path === stale.path).map((r) => r.range)).toEqual(['bytes=50000-', undefined]);
+
     const other = register('no-range');
     server.routes.set(other.path, serveBytes(weightsBytes, { range: false }));
     rmSync(other.dest, { force: true });
@@ -297,6 +306,11 @@ describe('resolveWeights: download', () => {
     server.routes.set(wrongPrefix.path, serveBytes(weightsBytes));
     rmSync(wrongPrefix.dest);
     await expect(resolveWeights(wrongPrefix.arch, 'V1', fast)).rejects.toThrow(/expected sha256 deadbeef but the download has [0-9a-f]{64}/);
+
+    server.routes.set('/sized', serveBytes(weightsBytes));
+    await expect(downloadFile(server.url('/sized'), join(scratch, 'sized.pt'), { ...fast, bytes: weightsBytes.length - 1 }))
+      .rejects.toThrow(`${server.url('/sized')}: size mismatch, the download has ${weightsBytes.length} bytes instead of ${weightsBytes.length - 1}`);
+    expect(readdirSync(scratch).filter((f) => f.startsWith('sized'))).toEqual([]);
   });
 
   it('shares one download between concurrent calls', async () => {
