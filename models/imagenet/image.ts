@@ -1,0 +1,22 @@
+// The one pixel format this folder passes around: what sharp's raw output and torchvision's read_image
+// (mode RGB, permuted to HWC) both hold.
+
+/** Packed 8-bit RGB, row-major: pixel (x, y) channel c is data[(y * width + x) * 3 + c]. */
+export interface RgbImage {
+  data: Uint8Array;
+  width: number;
+  height: number;
+}
+
+/** Throws unless `data` holds exactly width*height RGB pixels. */
+export function checkRgb(where: string, data: Uint8Array, width: number, height: number): void {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    throw new Error(`${where}: width and height must be positive integers (got ${width}x${height})`);
+  }
+  if (data.length !== width * height * 3) {
+    throw new Error(
+      `${where}: expected ${width}x${height}x3 = ${width * height * 3} bytes of packed RGB, got ${data.length}` +
+        (data.length === width * height * 4 ? ' (RGBA? drop the alpha channel first)' : ''),
+    );
+  }
+}
