@@ -14,6 +14,8 @@ import {
   normalizeToChw,
   preprocessImage,
   preprocessRgb,
+  resizeAntialias,
+  resizeBilinear,
   resizedSize,
   resizeShorterSide,
   type RgbImage,
@@ -118,6 +120,19 @@ describe('resize + center crop (uint8) equal torchvision F.resize + F.center_cro
     expect(sha256(resized.data)).toBe(r.resized.sha256);
   });
 
+  const sweep = JSON.parse(readFileSync(join(FIXTURES, 'sizes.json'), 'utf8')) as {
+    source: { width: number; height: number; hwcBase64: string };
+    resizes: { width: number; height: number; antialias: boolean; sha256: string }[];
+  };
+  const noise: RgbImage = { ...sweep.source, data: new Uint8Array(Buffer.from(sweep.source.hwcBase64, 'base64')) };
+  it.each(sweep.resizes.map((r) => [`${r.width}x${r.height} antialias=${r.antialias}`, r] as const))(
+    'random 97x61 to %s',
+    (_, r) => {
+      const out = (r.antialias ? resizeAntialias : resizeBilinear)(noise, r.width, r.height);
+      expect(sha256(out.data)).toBe(r.sha256);
+    },
+  );
+
   it('antialias changes the downscaled pixels, so the comparisons above can tell the two apart', async () => {
     const dog = await decodeCase(load('dog'));
     const on = resizeShorterSide(dog, 256, true);
@@ -132,8 +147,13 @@ describe('normalized [3, 224, 224] tensor equals torchvision to 1e-6', () => {
     const out = preprocessRgb(img.data, img.width, img.height, r);
     expect(out.shape).toEqual(r.normalized.shape);
     let worst = 0;
-    for (const [i, v] of r.normalized.samples) worst = Math.max(worst, Math.abs(out.data[i] - v));
+    let inexact = 0;
+    for (const [i, v] of r.normalized.samples) {
+      worst = Math.max(worst, Math.abs(out.data[i] - v));
+      if (out.data[i] !== Math.fround(v)) inexact++;
+    }
     expect(worst).toBeLessThanOrEqual(1e-6);
+    expect(inexact).toBe(0); // same uint8 in, the same float32 division and subtraction: bit for bit
     let sum = 0;
     let absSum = 0;
     for (const v of out.data) {
