@@ -2,6 +2,8 @@
 // from read_image (torch 1.13 CPU). torchvision casts the image to float32, interpolates, then rounds half to
 // even back to uint8; every float32 rounding of ATen's C++ is reproduced here with Math.fround (or a store into
 // a Float32Array), because a one-ulp difference flips pixels that land on .5 — common when upscaling.
+// (That is torch's portable kernels. Its AVX2 build fuses some of the antialias multiply-adds into FMAs and
+// moves ~1 in 100,000 pixels by one level; test/fixtures/imagenet/native.json has the count.)
 //
 // - antialias: ATen's `_upsample_bilinear2d_aa` — PIL's triangle filter whose support widens by the
 //   downscale factor, weights normalized per output pixel; separable, the width pass first into a float32
@@ -9,6 +11,8 @@
 // - no antialias: `F.interpolate(bilinear, align_corners=False)`. read_image's tensor is channels-last in
 //   memory, so ATen runs its channels-last kernel: four float32 weights h*w per pixel, summed in double.
 //   That is not separable without changing the rounding, so it is done per pixel from per-axis taps.
+// Newer torch (2.1+) also has a uint8 antialias kernel with PIL's int16 fixed-point weights, which newer
+// torchvision uses for some inputs; it can land one level away from these float32 results here and there.
 
 import { type RgbImage } from './image.js';
 
@@ -89,7 +93,7 @@ function toUint8(v: number): number {
 }
 
 /** Resizes along the width: [h, w, 3] → [h, outW, 3] float32, each output summed tap by tap in float32. */
-function antialiasWidth(src: ArrayLike<number>, width: number, height: number, outW: number): Float32Array {
+function antialiasWidth(src: Uint8Array, width: number, height: number, outW: number): Float32Array {
   const { start, count, weights, maxTaps } = antialiasTaps(width, outW);
   const out = new Float32Array(height * outW * 3);
   for (let y = 0; y < height; y++) {
@@ -140,8 +144,8 @@ function antialiasHeight(src: ArrayLike<number>, width: number, height: number, 
 /** Antialiased bilinear resize (torchvision `antialias=True`, PIL's filter), width pass then height pass. */
 export function resizeAntialias(src: RgbImage, outW: number, outH: number): RgbImage {
   const { width, height } = src;
-  let plane: ArrayLike<number> = src.data;
-  if (outW !== width) plane = antialiasWidth(plane, width, height, outW);
+  let plane: Uint8Array | Float32Array = src.data;
+  if (outW !== width) plane = antialiasWidth(src.data, width, height, outW);
   if (outH !== height) plane = antialiasHeight(plane, outW, height, outH);
   const data = new Uint8Array(outW * outH * 3);
   for (let i = 0; i < data.length; i++) data[i] = toUint8(plane[i]);
