@@ -11,9 +11,11 @@
 //             shift = b − mean·scale, biased var. scale/shift are the seam for folding BN into
 //             the preceding conv at inference.
 //   gradfin   one invocation per channel: from the grad partials and `chan`, the table
-//             [5, C] of A, B, C0 (dx = A·g + B·x + C0), dweight, dbias.
-//   apply     out = in0·coef[r0 + c] (+ in1·coef[r1 + c]) + coef[r2 + c]: normalize+affine
-//             (in0 = x, scale, shift) and the input gradient (in0 = g, in1 = x, A, B, C0).
+//             [6, C] of A, B, C0 (dx = A·g + B·(x − mean) + C0), dweight, dbias, mean.
+//   apply     out = in0·coef[r0 + c] (+ (in1 − coef[r3 + c])·coef[r1 + c]) + coef[r2 + c]:
+//             normalize+affine (in0 = x, scale, shift) and the input gradient (in0 = g,
+//             in1 = x, A, B, C0, mean). The gradient centres x before scaling it, as PyTorch
+//             does: B·x + (C0 − B·mean) would cancel when |mean| ≫ std.
 //
 // Bindings: 0 = Params; then the read-only inputs; then the one read_write output, in the
 // order each section lists. Element type VT is vec4<f32> when S % 4 == 0 (vec4 loads: a
@@ -105,15 +107,16 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var b = 0.0;
   var c0 = 0.0;
   if (P.training != 0u) {
-    // dx = scale·(g − Σg/n − (x − mean)·invstd²·Σg(x − mean)/n), as A·g + B·x + C0.
+    // dx = scale·(g − Σg/n − (x − mean)·invstd²·Σg(x − mean)/n), as A·g + B·(x − mean) + C0.
     b = -scale * invstd * invstd * sgx / P.count;
-    c0 = -scale * sg / P.count - b * mean;
+    c0 = -scale * sg / P.count;
   }
   gout[c] = a;
   gout[P.C + c] = b;
   gout[2u * P.C + c] = c0;
   gout[3u * P.C + c] = invstd * sgx;
   gout[4u * P.C + c] = sg;
+  gout[5u * P.C + c] = mean;
 }
 
 // @section apply
@@ -121,7 +124,7 @@ alias VT = {{VT}};
 struct Params {
   numel: u32, SV: u32, C: u32, row: u32,        // numel in VT units; row: see INDEX
   in0_offset: u32, in1_offset: u32, out_offset: u32, _p0: u32,
-  r0: u32, r1: u32, r2: u32, _p1: u32,           // element offsets of the coefficient rows
+  r0: u32, r1: u32, r2: u32, r3: u32,            // element offsets of the coefficient rows
 }
 @group(0) @binding(0) var<uniform> P: Params;
 {{BINDINGS}}

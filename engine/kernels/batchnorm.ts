@@ -149,7 +149,7 @@ export function launchBnFinalizeEval(runningMean: Loc, runningVar: Loc, C: numbe
     { buffer: (affine.bias ?? runningMean).buffer }, { buffer: chan }], words, [Math.ceil(C / group)]);
 }
 
-/** Gradient coefficients [5, C] (A, B, C0, dweight, dbias) from grad partials and chan. */
+/** Gradient coefficients [6, C] (A, B, C0, dweight, dbias, mean) from grad partials and chan. */
 export function launchBnGradFinalize(partials: GPUBuffer, parts: number, chan: GPUBuffer, d: BnDims, training: boolean, gout: GPUBuffer): void {
   const k = kernel({ key: 'batchnorm:gradfin', inputs: 2, outputs: 1, wgsl: () => section('gradfin', {}) });
   dispatch(k, [{ buffer: partials }, { buffer: chan }, { buffer: gout }],
@@ -157,10 +157,10 @@ export function launchBnGradFinalize(partials: GPUBuffer, parts: number, chan: G
 }
 
 /**
- * out = in0·coef[r0 + c] (+ in1·coef[r1 + c]) + coef[r2 + c] over [N, C, S]; out is
- * contiguous from element 0. rows are element offsets into `coef`.
+ * out = in0·coef[r0 + c] (+ (in1 − coef[r3 + c])·coef[r1 + c]) + coef[r2 + c] over [N, C, S];
+ * out is contiguous from element 0. rows are element offsets into `coef` (r1, r3 only with in1).
  */
-export function launchBnApply(in0: Loc, in1: Loc | undefined, d: BnDims, coef: GPUBuffer, rows: readonly [number, number, number], out: GPUBuffer): void {
+export function launchBnApply(in0: Loc, in1: Loc | undefined, d: BnDims, coef: GPUBuffer, rows: readonly [number, number, number, number?], out: GPUBuffer): void {
   const total = d.N * d.C * d.S;
   if (total === 0) return;
   const v = bnVectorWidth(d, [in0.offset, ...(in1 ? [in1.offset] : [])]);
@@ -185,7 +185,7 @@ export function launchBnApply(in0: Loc, in1: Loc | undefined, d: BnDims, coef: G
       INDEX: rowsVariant
         ? 'let nc = wid.z * P.row + wid.y;\n  let c = nc % P.C;\n  if (gid.x >= P.SV) { return; }\n  let q = nc * P.SV + gid.x;'
         : 'let q = gid.x + gid.y * P.row;\n  let c = (q / P.SV) % P.C;',
-      EXPR: `in0[P.in0_offset + q] * ${coefAt('r0')}${in1 ? ` + in1[P.in1_offset + q] * ${coefAt('r1')}` : ''} + ${coefAt('r2')}`,
+      EXPR: `in0[P.in0_offset + q] * ${coefAt('r0')}${in1 ? ` + (in1[P.in1_offset + q] - ${coefAt('r3')}) * ${coefAt('r1')}` : ''} + ${coefAt('r2')}`,
     }),
   });
   const numel = total / v;
@@ -202,7 +202,7 @@ export function launchBnApply(in0: Loc, in1: Loc | undefined, d: BnDims, coef: G
     row = flat.row;
     groups = [...flat.groups, 1];
   }
-  const words = [numel, SV, d.C, row, in0.offset / v, in1 ? in1.offset / v : 0, 0, 0, rows[0], rows[1], rows[2], 0];
+  const words = [numel, SV, d.C, row, in0.offset / v, in1 ? in1.offset / v : 0, 0, 0, rows[0], rows[1], rows[2], rows[3] ?? 0];
   const buffers = [{ buffer: in0.buffer }, ...(in1 ? [{ buffer: in1.buffer }] : []), { buffer: coef }, { buffer: out }];
   dispatch(k, buffers, { u32: words }, groups);
 }

@@ -35,7 +35,7 @@ const affineLocs = (weight: Tensor | null, bias: Tensor | null): AffineLocs => (
 
 // Rows of the channel table chan [5, C] and of the gradient table [5, C].
 const row = { mean: 0, invstd: 1, scale: 2, shift: 3, var: 4 } as const;
-const gradRow = { a: 0, b: 1, c0: 2, dweight: 3, dbias: 4 } as const;
+const gradRow = { a: 0, b: 1, c0: 2, dweight: 3, dbias: 4, mean: 5 } as const;
 const rowOf = (table: Tensor, C: number, r: number) => table.viewOf([C], [1], table.offset + r * C);
 
 function checkParam(t: Tensor | null, name: string, C: number, input: Tensor): void {
@@ -130,13 +130,13 @@ export function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar:
     const v = bnVectorWidth(d, [xs!.offset, gc.offset]);
     const partials = Tensor.empty([d.C * bnParts(d, v).parts, 2]);
     const parts = launchBnPartial(loc(xs!), d, partials.storage.buffer, { g: loc(gc), chan: { buffer: table!.storage.buffer, offset: table!.offset + row.mean * d.C } });
-    const gradTable = Tensor.empty([5, d.C]);
+    const gradTable = Tensor.empty([6, d.C]);
     launchBnGradFinalize(partials.storage.buffer, parts, table!.storage.buffer, d, training, gradTable.storage.buffer);
     partials.dispose();
     let dx: Tensor | null = null;
     if (input.requiresGrad) {
       dx = Tensor.empty(input.shape);
-      launchBnApply(loc(gc), loc(xs!), d, gradTable.storage.buffer, [gradRow.a * d.C, gradRow.b * d.C, gradRow.c0 * d.C], dx.storage.buffer);
+      launchBnApply(loc(gc), loc(xs!), d, gradTable.storage.buffer, [gradRow.a * d.C, gradRow.b * d.C, gradRow.c0 * d.C, gradRow.mean * d.C], dx.storage.buffer);
     }
     const grads: Array<Tensor | null> = [dx];
     if (weight) grads.push(weight.requiresGrad ? rowOf(gradTable, d.C, gradRow.dweight) : null);
