@@ -13,3 +13,8 @@ export {
   webgradWeightsDir, torchHubCheckpointsDir, weightsCacheDirs,
   type WeightsEntry, type WeightsEntryInput, type ResolveWeightsOptions,
 } from './weights/index.js';
+export { classifyImage, topK, type Prediction, type ClassifyOptions } from './classify.js';
+export {
+  IMAGENET_CLASSES, IMAGENET_MEAN, IMAGENET_STD, preprocessImage, preprocessRgb, decodeImage,
+  type PreprocessOptions, type Preprocessed, type RgbImage,
+} from './imagenet/index.js';
