@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 
-// The README's example, run as a user would: plain JS importing the built package by name.
+// The README's examples, run as a user would: plain JS importing the built package by name
+// (test/global-setup.ts rebuilt dist/ first).
 it('examples/mlp.mjs trains a 2-layer MLP to > 95 % test accuracy', () => {
   const root = fileURLToPath(new URL('..', import.meta.url));
   const output = execFileSync(process.execPath, ['examples/mlp.mjs'], { cwd: root, encoding: 'utf8' });
@@ -17,4 +18,13 @@ it('examples/convnet.mjs trains a conv + LSTM model and round-trips a .pt checkp
   expect(losses).toHaveLength(3);
   expect(losses[2]!).toBeLessThan(losses[0]!);
   expect(output).toMatch(/saved and reloaded 13 tensors: cnn\.0\.weight, cnn\.0\.bias, cnn\.1\.weight/);
+});
+
+it('examples/video-classifier.mjs trains the seed\'s Resnt18Rnn from webgrad/models and round-trips its .pt', () => {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const output = execFileSync(process.execPath, ['examples/video-classifier.mjs'], { cwd: root, encoding: 'utf8' });
+  const losses = [...output.matchAll(/loss ([\d.]+)/g)].map((m) => Number(m[1]));
+  expect(losses).toHaveLength(3);
+  expect(losses[2]!).toBeLessThan(losses[0]!);
+  expect(output).toMatch(/saved 126 tensors \(baseModel\.conv1\.weight, baseModel\.bn1\.weight, …\); clip 0 → class [0-4]/);
 });
