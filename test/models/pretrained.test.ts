@@ -6,9 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as wg from '../../engine/index.js';
-import { getModel, loadWeightsFile, Resnt18Rnn } from '../../models/index.js';
+import { getModel, loadWeightsFile, registerWeights, resnet18, Resnt18Rnn } from '../../models/index.js';
 import { setupGpu } from '../helpers/gpu.js';
-import { readModelFixture, type SavedFileFixture, writeSavedFile } from './saved-file.js';
+import { generate, type Recipe } from '../helpers/prng.js';
+import { readModelFixture, rebuildSavedFile, type SavedFileFixture, writeSavedFile } from './saved-file.js';
+import { sequence, serveBytes, startServer, status } from './weights-server.js';
 
 const saved = { ...process.env };
 beforeAll(async () => {
@@ -61,5 +63,38 @@ describe('Resnt18Rnn pretrained', () => {
     model.dispose();
     await expect(getModel({ numClasses: 51, modelType: '3dcnn' }))
       .rejects.toThrow("getModel: modelType '3dcnn' (torchvision's r3d_18) is not implemented yet; use modelType 'rnn'");
+  });
+});
+
+describe('named weights from a server (127.0.0.1)', () => {
+  it('resnet18({ weights }) downloads after a failed attempt, verifies, caches, and gives PyTorch\'s logits', async () => {
+    const fixture = readModelFixture<{ file: SavedFileFixture; inputs: Array<{ input: Recipe; logits: { data: number[] } }> }>('resnet18.json');
+    const bytes = rebuildSavedFile(fixture.file);
+    const server = await startServer();
+    server.routes.set('/models/resnet18-generated.pth', sequence(status(503), serveBytes(bytes)));
+    registerWeights({ arch: 'resnet18', name: 'GENERATED_V1', url: server.url('/models/resnet18-generated.pth'), sha256: fixture.file.sha256, bytes: bytes.length });
+    delete process.env.WEBGRAD_OFFLINE;
+    const progress: string[] = [];
+    const stream = { isTTY: false, write: (s: string) => { progress.push(s); return true; } };
+    try {
+      const model = await resnet18({ weights: 'GENERATED_V1', progress: stream });
+      expect(server.count('/models/resnet18-generated.pth')).toBe(2);
+      expect(progress.join('')).toMatch(/MB/);
+      const { input, logits } = fixture.inputs[0]!;
+      const x = wg.tensor(generate(input), { shape: input.shape });
+      const y = wg.noGrad(() => model.eval().call(x));
+      const ours = await y.data();
+      expect(Math.max(...Array.from(ours, (v, i) => Math.abs(v - logits.data[i]!)))).toBeLessThanOrEqual(1e-3);
+      for (const t of [x, y]) t.dispose();
+      model.dispose();
+      // The second time it comes from the cache, and Resnt18Rnn takes the same name as its backbone.
+      const video = await Resnt18Rnn.create({ numClasses: 3, pretrained: 'GENERATED_V1' });
+      expect(video.pretrainedStatus).toBe('loaded');
+      expect(server.count('/models/resnet18-generated.pth')).toBe(2);
+      video.dispose();
+    } finally {
+      process.env.WEBGRAD_OFFLINE = '1';
+      await server.close();
+    }
   });
 });
