@@ -108,27 +108,27 @@ export class Resnt18Rnn extends nn.Module<[Tensor], Tensor> {
 
   /** Each clip its own sequence: LSTM over [T, B, F], the output of step T−1 → [B, H]. */
   private lastStepPerClip(features: Tensor, B: number, T: number): Tensor {
-    const sequence = features.reshape([B, T, -1]).transpose(0, 1);
-    const [output, [h, c]] = this.rnn.call(sequence);
-    sequence.dispose();
-    h.dispose();
-    c.dispose();
-    const last = output.narrow(0, T - 1, 1).squeeze(0);
-    output.dispose();
-    return last;
+    const clips = features.reshape([B, T, -1]);
+    const sequence = clips.transpose(0, 1);
+    clips.dispose();
+    return this.lastOutputs(sequence, T - 1, 1);
   }
 
   /** The reference: one sequence of T·B frames in (t, b) order, batch 1; its last B outputs → [B, H]. */
   private lastStepSeedCompat(features: Tensor, B: number, T: number): Tensor {
-    const byTime = features.reshape([B, T, -1]).transpose(0, 1);
+    const clips = features.reshape([B, T, -1]);
+    const byTime = clips.transpose(0, 1);
     const sequence = byTime.reshape([T * B, 1, -1]);
-    byTime.dispose();
+    for (const t of [clips, byTime]) t.dispose();
+    return this.lastOutputs(sequence, (T - 1) * B, B);
+  }
+
+  /** Runs the LSTM over `sequence` (freed): its outputs [start, start + count) along time, as [B, H]. */
+  private lastOutputs(sequence: Tensor, start: number, count: number): Tensor {
     const [output, [h, c]] = this.rnn.call(sequence);
-    sequence.dispose();
-    h.dispose();
-    c.dispose();
-    const last = output.narrow(0, (T - 1) * B, B).squeeze(1);
-    output.dispose();
+    const picked = output.narrow(0, start, count);
+    const last = picked.reshape([-1, this.rnn.hiddenSize]);
+    for (const t of [sequence, h, c, output, picked]) t.dispose();
     return last;
   }
 

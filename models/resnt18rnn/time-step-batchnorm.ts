@@ -25,17 +25,25 @@ export class TimeStepBatchNorm2d extends nn.BatchNorm2d {
     if (x.rank !== 4 || C !== this.numFeatures || N % T !== 0) {
       throw new Error(`BatchNorm2d (per time step): expected [B·T, ${this.numFeatures}, H, W] with T = ${T} frames per clip, got [${x.shape.join(', ')}]`);
     }
-    const perStep = (t: Tensor | null) => t && t.unsqueeze(0).expand([T, C]).reshape([T * C]);
+    const perStep = (t: Tensor | null) => {
+      if (!t) return null;
+      const row = t.unsqueeze(0);
+      const rows = row.expand([T, C]);
+      const flat = rows.reshape([T * C]);
+      row.dispose();
+      rows.dispose();
+      return flat;
+    };
     const weight = perStep(this.weight);
     const bias = perStep(this.bias);
     const track = this.runningMean !== null && this.runningVar !== null;
     // momentum 1 leaves each group's batch mean and unbiased variance in these, as PyTorch would use them.
     const stepMean = track ? zeros([T * C]) : null;
     const stepVar = track ? zeros([T * C]) : null;
-    const grouped = batchNorm(x.reshape([N / T, T * C, H, W]), stepMean, stepVar, weight, bias,
-      { training: true, momentum: 1, eps: this.eps });
+    const channels = x.reshape([N / T, T * C, H, W]);
+    const grouped = batchNorm(channels, stepMean, stepVar, weight, bias, { training: true, momentum: 1, eps: this.eps });
     const y = grouped.reshape([N, C, H, W]);
-    for (const t of [grouped, weight, bias]) t?.dispose();
+    for (const t of [channels, grouped, weight, bias]) t?.dispose();
     if (track) {
       this.foldRunning(this.runningMean!, stepMean!, T, C);
       this.foldRunning(this.runningVar!, stepVar!, T, C);
@@ -54,10 +62,11 @@ export class TimeStepBatchNorm2d extends nn.BatchNorm2d {
     const m = this.momentum;
     noGrad(() => {
       const weights = tensor(Array.from({ length: T }, (_, t) => m * (1 - m) ** (T - 1 - t)), { shape: [1, T] });
-      const contribution = weights.matmul(steps.reshape([T, C])).reshape([C]);
+      const perStep = steps.reshape([T, C]);
+      const product = weights.matmul(perStep);
+      const contribution = product.reshape([C]);
       running.mul_((1 - m) ** T).add_(contribution);
-      weights.dispose();
-      contribution.dispose();
+      for (const t of [weights, perStep, product, contribution]) t.dispose();
     });
   }
 }

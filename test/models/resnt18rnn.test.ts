@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as wg from '../../engine/index.js';
 import { loadWeightsFile, Resnt18Rnn, type Resnt18RnnOptions } from '../../models/index.js';
+import { collectGarbage } from '../helpers/gc.js';
 import { setupGpu } from '../helpers/gpu.js';
 import { generate, type Recipe } from '../helpers/prng.js';
 import { readModelFixture, type SavedFileFixture, writeSavedFile } from './saved-file.js';
@@ -148,4 +149,46 @@ describe('Resnt18Rnn train step against PyTorch: loss and every parameter gradie
     for (const t of [target, logits, loss]) t.dispose();
     model.dispose();
   });
+});
+
+describe('Resnt18Rnn memory', () => {
+  it.each([['default', {}], ['seedCompat', { seedCompat: true }], ['time-step BN', { bnStats: 'time-step' }]] as const)(
+    '%s: Adam steps keep live tensors and bytes flat; an eval forward leaves only its output', async (_, options) => {
+      const model = new Resnt18Rnn({ numClasses: 3, pretrained: false, ...options });
+      const optimizer = new wg.optim.Adam(model.parameters(), { lr: 1e-3 });
+      const x = wg.randn([2, 3, 3, 32, 32]);
+      const y = wg.tensor([0, 2], { dtype: 'int32' });
+      const step = () => wg.tidy(() => {
+        optimizer.zeroGrad();
+        wg.crossEntropy(model.call(x), y).backward();
+        optimizer.step();
+      });
+      step();
+      await wg.synchronize();
+      await collectGarbage();
+      const before = wg.memoryStats();
+      for (let i = 0; i < 3; i++) step();
+      await wg.synchronize();
+      await collectGarbage();
+      const after = wg.memoryStats();
+      expect([after.liveTensors, after.liveBytes]).toEqual([before.liveTensors, before.liveBytes]);
+      model.eval();
+      const logits = wg.noGrad(() => model.call(x));
+      expect(wg.memoryStats().liveTensors).toBe(after.liveTensors + 1);
+      for (const t of [logits, x, y]) t.dispose();
+      optimizer.dispose();
+      model.dispose();
+    });
+});
+
+it.each([['default', {}], ['seedCompat', { seedCompat: true }], ['time-step BN', { bnStats: 'time-step' }]] as const)(
+  '%s: a training forward outside tidy() holds nothing once its logits are disposed', (_, options) => {
+  const model = new Resnt18Rnn({ numClasses: 3, pretrained: false, ...options });
+  const x = wg.randn([2, 3, 3, 32, 32]);
+  const before = wg.memoryStats().liveTensors;
+  const logits = model.call(x);
+  logits.dispose(); // frees the graph with it
+  expect(wg.memoryStats().liveTensors).toBe(before);
+  x.dispose();
+  model.dispose();
 });
