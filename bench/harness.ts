@@ -1,5 +1,8 @@
 // Timing and reporting shared by every benchmark workload: warm-up, median of repeated
 // runs, and the JSON line format `{"name","shape","ms",…,"tfjsMs","ratio","adapter"}`.
+// The model workloads add a throughput (`framesPerSec`, `clipsPerSec`), PyTorch CPU's time
+// (`torchMs`, `torchRatio`) and why a comparison is missing (`tfjsSkipped`, `torchSkipped`);
+// the table grows a column for each only when some row has it.
 
 export interface BenchResult {
   name: string;
@@ -16,6 +19,13 @@ export interface BenchResult {
   /** TF.js waited on with webgrad's non-spinning wait: the kernels alone. */
   tfjsSameWaitMs?: number;
   sameWaitRatio?: number;
+  /** PyTorch CPU's median time on this machine (bench/pytorch_models.py), ms. */
+  torchMs?: number;
+  /** torchMs / our time: above 1 means we are faster. */
+  torchRatio?: number;
+  /** Why there is no TF.js (or PyTorch) time on this line. */
+  tfjsSkipped?: string;
+  torchSkipped?: string;
   adapter: string;
   [extra: string]: unknown;
 }
@@ -27,8 +37,21 @@ export interface Workload {
   flops?: number;
   /** Bytes read + written by one run (for GB/s). */
   bytes?: number;
-  /** Prepares inputs; returns one run of ours (records GPU work) and a cleanup. */
-  ours(): { run: () => void; dispose: () => void };
+  /** Heavy workloads run fewer times than the command line asks (untimed, timed, GPU-timestamp runs). */
+  warmup?: number;
+  runs?: number;
+  gpuRuns?: number;
+  /** Items one run processes: the line gets `field` = count per second (e.g. framesPerSec). */
+  throughput?: { field: string; count: number };
+  /** The workload's key in bench/pytorch_models.py, timed on PyTorch CPU in the same bench run. */
+  torch?: string;
+  /** Why there is no TF.js row (printed and put in the JSON line). */
+  tfjsSkipped?: string;
+  /**
+   * Prepares inputs; returns one run of ours (records GPU work), a cleanup, and optionally
+   * extra fields for the JSON line, read after the timed runs (e.g. peak memory).
+   */
+  ours(): { run: () => void; dispose: () => void; fields?: () => Record<string, unknown> };
   /** The same work on TF.js; undefined when TF.js has no such op. */
   tfjs?(): { run: () => void; dispose: () => void };
 }
@@ -47,20 +70,44 @@ export async function timeRuns(once: () => Promise<number>, warmup: number, runs
   return times;
 }
 
+const optionalColumns: Array<{ header: string; cell: (r: BenchResult) => string | undefined }> = [
+  { header: 'per s', cell: (r) => perSecond(r) },
+  { header: 'peak GPU MB', cell: (r) => (typeof r.peakAllocatedBytes === 'number' ? (r.peakAllocatedBytes / 2 ** 20).toFixed(0) : undefined) },
+  { header: 'torch CPU ms', cell: (r) => r.torchMs?.toFixed(2) ?? (r.torchSkipped ? 'skipped' : undefined) },
+  { header: 'torch ratio', cell: (r) => (r.torchRatio !== undefined ? `${r.torchRatio.toFixed(2)}x` : undefined) },
+];
+
+/** The first `…PerSec` field as "12.3 frames/s". */
+function perSecond(r: BenchResult): string | undefined {
+  const key = Object.keys(r).find((k) => k.endsWith('PerSec') && typeof r[k] === 'number');
+  if (!key) return undefined;
+  const v = r[key] as number;
+  return `${v.toFixed(v < 10 ? 2 : 1)} ${key.slice(0, -'PerSec'.length)}/s`;
+}
+
 export function formatTable(results: BenchResult[]): string {
-  const header = ['workload', 'shape', 'ms', 'GFLOP/s', 'GB/s', 'TF.js ms', 'ratio', 'TF.js ms (same wait)', 'ratio (same wait)'];
+  const extra = optionalColumns.filter((c) => results.some((r) => c.cell(r) !== undefined));
+  const header = ['workload', 'shape', 'ms', 'GFLOP/s', 'GB/s', 'TF.js ms', 'ratio', 'TF.js ms (same wait)', 'ratio (same wait)', ...extra.map((c) => c.header)];
   const rows = results.map((r) => [
     r.name,
     r.shape.join('x'),
     r.ms.toFixed(2),
     r.gflops?.toFixed(2) ?? '',
     r.gbps?.toFixed(2) ?? '',
-    r.tfjsMs?.toFixed(2) ?? '',
+    r.tfjsMs?.toFixed(2) ?? (r.tfjsSkipped ? 'skipped' : ''),
     r.ratio !== undefined ? `${r.ratio.toFixed(2)}x` : '',
     r.tfjsSameWaitMs?.toFixed(2) ?? '',
     r.sameWaitRatio !== undefined ? `${r.sameWaitRatio.toFixed(2)}x` : '',
+    ...extra.map((c) => c.cell(r) ?? ''),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+  const notes = results.flatMap((r) => [
+    ...(r.tfjsSkipped ? [`  ${r.name}: no TF.js: ${r.tfjsSkipped}`] : []),
+    ...(r.torchSkipped ? [`  ${r.name}: no PyTorch: ${r.torchSkipped}`] : []),
+    ...(typeof r.peakLiveBytes === 'number' ? [`  ${r.name}: peak GPU memory ${mb(r.peakAllocatedBytes)} MB held from the device (live + pool), ${mb(r.peakLiveBytes)} MB live at once`] : []),
+  ]);
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), ...(notes.length ? ['', ...notes] : [])].join('\n');
 }
+
+const mb = (bytes: unknown) => (typeof bytes === 'number' ? (bytes / 2 ** 20).toFixed(0) : '?');

@@ -1,37 +1,45 @@
-// npm run bench [-- --json] [-- --filter NAME] [-- --runs N]
+// npm run bench [-- --json] [-- --filter NAME] [-- --runs N] [-- --no-tfjs] [-- --no-torch]
 // Runs each workload on webgrad and on TF.js's WebGPU backend (same adapter, same
 // process), prints a table (or JSON lines) and writes bench/results/<timestamp>.json.
+// The model workloads (--filter resnet, --filter resnt18rnn) are also timed on PyTorch CPU
+// where /usr/bin/python3 has torch (bench/pytorch_models.py, run before ours, never alongside).
 
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import * as wg from '../engine/index.js';
 import { type BenchResult, formatTable, median, timeRuns, type Workload } from './harness.js';
 import { loadTfjs, tfjsSync } from './tfjs.js';
 import { convWorkloads } from './workloads/conv.js';
 import { coreWorkloads } from './workloads/core.js';
+import { modelWorkloads, pytorchTimes, type TorchTimes } from './workloads/models.js';
 import { nnWorkloads } from './workloads/nn.js';
 import { optimWorkloads } from './workloads/optim.js';
 import { measureWait } from './workloads/wait.js';
 
-interface Args { json: boolean; filter?: string; runs: number; warmup: number; noTfjs: boolean }
+interface Args { json: boolean; filter?: string; runs: number; warmup: number; noTfjs: boolean; noTorch: boolean }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { json: false, runs: 7, warmup: 2, noTfjs: false };
+  const args: Args = { json: false, runs: 7, warmup: 2, noTfjs: false, noTorch: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--json') args.json = true;
     else if (a === '--no-tfjs') args.noTfjs = true;
+    else if (a === '--no-torch') args.noTorch = true;
     else if (a === '--filter') args.filter = argv[++i];
     else if (a === '--runs') args.runs = Math.max(5, Number(argv[++i]));
     else if (a === '--help') {
-      console.log('npm run bench -- [--json] [--filter NAME] [--runs N>=5] [--no-tfjs]');
+      console.log('npm run bench -- [--json] [--filter NAME] [--runs N>=5] [--no-tfjs] [--no-torch]');
       process.exit(0);
     } else throw new Error(`bench: unknown argument '${a}' (try --help)`);
   }
   return args;
 }
 
-async function measure(w: Workload, args: Args, adapter: string, tfjsReady: boolean): Promise<BenchResult> {
+async function measure(w: Workload, args: Args, adapter: string, tfjsReady: boolean, torch: TorchTimes): Promise<BenchResult> {
+  // Heavy workloads (a model forward takes seconds) set their own, smaller counts.
+  const warmup = w.warmup ?? args.warmup;
+  const runs = w.runs ?? args.runs;
   const ours = w.ours();
   const wall = await timeRuns(async () => {
     await wg.synchronize();
@@ -39,8 +47,10 @@ async function measure(w: Workload, args: Args, adapter: string, tfjsReady: bool
     ours.run();
     await wg.synchronize();
     return performance.now() - t0;
-  }, args.warmup, args.runs);
-  const gpu = await timeRuns(async () => (await wg.gpuTimeMs(ours.run)) ?? NaN, 1, args.runs);
+  }, warmup, runs);
+  const gpuRuns = w.gpuRuns ?? args.runs;
+  const gpu = gpuRuns > 0 ? await timeRuns(async () => (await wg.gpuTimeMs(ours.run)) ?? NaN, 1, gpuRuns) : [NaN];
+  const fields = ours.fields?.() ?? {};
   ours.dispose();
   const ms = median(wall);
   const gpuMs = median(gpu);
@@ -48,21 +58,35 @@ async function measure(w: Workload, args: Args, adapter: string, tfjsReady: bool
   if (Number.isFinite(gpuMs)) result.gpuMs = gpuMs;
   if (w.flops) result.gflops = w.flops / ms / 1e6;
   if (w.bytes) result.gbps = w.bytes / ms / 1e6;
+  if (w.throughput) result[w.throughput.field] = w.throughput.count / (ms / 1e3);
+  Object.assign(result, fields);
   if (tfjsReady && w.tfjs) {
     const theirs = w.tfjs();
-    const timeTfjs = (throttled: boolean) => timeRuns(async () => {
+    const timeTfjs = (throttled: boolean, warm: number) => timeRuns(async () => {
       await tfjsSync(throttled);
       const t0 = performance.now();
       theirs.run();
       await tfjsSync(throttled);
       return performance.now() - t0;
-    }, args.warmup, args.runs);
-    result.tfjsMs = median(await timeTfjs(false));
+    }, warm, runs);
+    result.tfjsMs = median(await timeTfjs(false, warmup));
     result.ratio = result.tfjsMs / ms;
-    // The same workload with TF.js waited on our way: kernels against kernels.
-    result.tfjsSameWaitMs = median(await timeTfjs(true));
+    // The same workload with TF.js waited on our way: kernels against kernels. A heavy workload's
+    // TF.js is warm from the pass above, and one more untimed run of it can take most of a minute.
+    result.tfjsSameWaitMs = median(await timeTfjs(true, w.warmup !== undefined ? 0 : warmup));
     result.sameWaitRatio = result.tfjsSameWaitMs / ms;
     theirs.dispose();
+  } else if (w.tfjsSkipped) {
+    result.tfjsSkipped = w.tfjsSkipped;
+  }
+  if (w.torch) {
+    const t = typeof torch === 'string' ? torch : torch.get(w.torch) ?? `bench/pytorch_models.py gave no time for '${w.torch}'`;
+    if (typeof t === 'number') {
+      result.torchMs = t;
+      result.torchRatio = t / ms;
+    } else {
+      result.torchSkipped = t;
+    }
   }
   return result;
 }
@@ -70,13 +94,18 @@ async function measure(w: Workload, args: Args, adapter: string, tfjsReady: bool
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const ctx = await wg.init();
+  // lavapipe's GPU is these CPU cores: a busy machine slows every row (and PyTorch's threads most).
+  const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, loadavgAtStart: loadavg()[0] };
   const tf = args.noTfjs ? undefined : await loadTfjs().catch(() => undefined);
-  const all = [...coreWorkloads(tf), ...convWorkloads(tf), ...nnWorkloads(tf), ...optimWorkloads(tf)];
+  const all = [...coreWorkloads(tf), ...convWorkloads(tf), ...nnWorkloads(tf), ...optimWorkloads(tf), ...modelWorkloads(tf)];
   const workloads = all.filter((w) => !args.filter || w.name.includes(args.filter));
   const results: BenchResult[] = [];
   if (!args.json) console.log(`webgrad bench on ${ctx.adapterName}${tf ? ' (vs TF.js WebGPU on the same adapter)' : ''}\n`);
+  const torchKeys = workloads.flatMap((w) => (w.torch ? [w.torch] : []));
+  if (!args.json && torchKeys.length) console.log(`CPU: ${machine.cpu}, ${machine.cores} cores, load average ${machine.loadavgAtStart.toFixed(2)}\n`);
+  const torch: TorchTimes = args.noTorch ? 'not run (--no-torch)' : pytorchTimes(torchKeys, (line) => { if (!args.json) process.stderr.write(line); });
   for (const w of workloads) {
-    const r = await measure(w, args, ctx.adapterName, tf !== undefined);
+    const r = await measure(w, args, ctx.adapterName, tf !== undefined, torch);
     results.push(r);
     if (args.json) console.log(JSON.stringify(r));
     else process.stderr.write(`  ${w.name} ${w.shape.join('x')}: ${r.ms.toFixed(2)} ms\n`);
@@ -105,7 +134,7 @@ async function main(): Promise<void> {
   const dir = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   const file = `${dir}${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-  writeFileSync(`${file}.tmp`, JSON.stringify({ adapter: ctx.adapterName, date: new Date().toISOString(), results }, null, 2));
+  writeFileSync(`${file}.tmp`, JSON.stringify({ adapter: ctx.adapterName, date: new Date().toISOString(), ...machine, results }, null, 2));
   renameSync(`${file}.tmp`, file);
   if (!args.json) console.log(`\nwrote ${file}`);
   process.exit(0);

@@ -183,12 +183,12 @@ describe('Resnt18Rnn memory', () => {
 
 it.each([['default', {}], ['seedCompat', { seedCompat: true }], ['time-step BN', { bnStats: 'time-step' }]] as const)(
   '%s: a training forward outside tidy() holds nothing once its logits are disposed', (_, options) => {
-  const model = new Resnt18Rnn({ numClasses: 3, pretrained: false, ...options });
-  const x = wg.randn([2, 3, 3, 32, 32]);
-  const before = wg.memoryStats().liveTensors;
-  const logits = model.call(x);
-  logits.dispose(); // frees the graph with it
-  expect(wg.memoryStats().liveTensors).toBe(before);
-  x.dispose();
-  model.dispose();
-});
+    const model = new Resnt18Rnn({ numClasses: 3, pretrained: false, ...options });
+    const x = wg.randn([2, 3, 3, 32, 32]);
+    const before = wg.memoryStats().liveTensors;
+    const logits = model.call(x);
+    logits.dispose(); // frees the graph with it
+    expect(wg.memoryStats().liveTensors).toBe(before);
+    x.dispose();
+    model.dispose();
+  });
