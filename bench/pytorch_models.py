@@ -1,0 +1,156 @@
+#!/usr/bin/python3
+"""PyTorch CPU timings of bench/workloads/models.ts's workloads, for the same run of `npm run bench`.
+
+    /usr/bin/python3 bench/pytorch_models.py [--only KEY,KEY] [--runs N] [--warmup N]
+
+Prints one JSON line per workload: {"key", "ms" (median), "times", "threads", "torch"}; or, when
+torch or torchvision cannot be imported, one line {"skipped": reason}. bench/run.ts runs it as a
+subprocess before timing webgrad (lavapipe's GPU is these same CPU cores, so the two never overlap).
+
+Workloads (keys):
+  resnet18_forward     torchvision resnet18, eval, torch.no_grad, x [128, 3, 112, 112]
+  resnt18rnn_train     the seed's Resnt18Rnn (verbatim below), train mode: forward,
+                       CrossEntropyLoss(reduction='sum'), backward, Adam(lr=3e-5) step; x [8, 16, 3, 112, 112]
+  resnt18rnn_predict   the same model, eval, torch.no_grad, x [1, 16, 3, 112, 112]
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+import warnings
+
+NUM_CLASSES = 51
+# (warm-up, timed runs) per workload: the train step takes seconds, the forwards less.
+DEFAULT_RUNS = {"resnet18_forward": (1, 5), "resnt18rnn_train": (1, 3), "resnt18rnn_predict": (2, 7)}
+
+try:
+    import torch
+    import torch.nn as nn
+    from torchvision import models
+except ImportError as error:
+    print(json.dumps({"skipped": "python3-torch not installed (apt-get install -y python3-torch python3-torchvision)", "error": str(error)}))
+    sys.exit(0)
+
+# torchvision 0.14 warns that `pretrained` is deprecated; the reference class uses it as written.
+warnings.filterwarnings("ignore", category=UserWarning)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The seed's model, as in test/fixtures/generate_models.py (its reference class, unchanged).
+# Its forward runs the CNN once per time step (batch B) and one LSTM sequence of T·B steps;
+# webgrad's default runs all B·T frames at once and each clip as its own sequence. Same FLOPs.
+
+class Identity(nn.Module):
+    def __init__(self):
+        super(Identity, self).__init__()
+
+    def forward(self, x):
+        return x
+
+
+class Resnt18Rnn(nn.Module):
+    def __init__(self, params_model):
+        super(Resnt18Rnn, self).__init__()
+        num_classes = params_model["num_classes"]
+        dr_rate = params_model["dr_rate"]
+        pretrained = params_model["pretrained"]
+        rnn_hidden_size = params_model["rnn_hidden_size"]
+        rnn_num_layers = params_model["rnn_num_layers"]
+
+        baseModel = models.resnet18(pretrained=pretrained)
+        num_features = baseModel.fc.in_features
+        baseModel.fc = Identity()
+        self.baseModel = baseModel
+        self.dropout = nn.Dropout(dr_rate)
+        self.rnn = nn.LSTM(num_features, rnn_hidden_size, rnn_num_layers)
+        self.fc1 = nn.Linear(rnn_hidden_size, num_classes)
+
+    def forward(self, x):
+        b_z, ts, c, h, w = x.shape
+        ii = 0
+        y = self.baseModel((x[:, ii]))
+        output, (hn, cn) = self.rnn(y.unsqueeze(1))
+        for ii in range(1, ts):
+            y = self.baseModel((x[:, ii]))
+            out, (hn, cn) = self.rnn(y.unsqueeze(1), (hn, cn))
+        out = self.dropout(out[:, -1])
+        out = self.fc1(out)
+        return out
+
+
+RNN_PARAMS = {"num_classes": NUM_CLASSES, "dr_rate": 0.1, "pretrained": False, "rnn_hidden_size": 100, "rnn_num_layers": 1}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Workloads: each returns one run as a function.
+
+def resnet18_forward():
+    model = models.resnet18().eval()
+    x = torch.randn(128, 3, 112, 112)
+
+    def run():
+        with torch.no_grad():
+            model(x)
+    return run
+
+
+def resnt18rnn_train():
+    model = Resnt18Rnn(RNN_PARAMS).train()
+    x = torch.randn(8, 16, 3, 112, 112)
+    target = torch.randint(0, NUM_CLASSES, (8,))
+    criterion = nn.CrossEntropyLoss(reduction="sum")
+    opt = torch.optim.Adam(model.parameters(), lr=3e-5)
+
+    def run():
+        opt.zero_grad()
+        loss = criterion(model(x), target)
+        loss.backward()
+        opt.step()
+    return run
+
+
+def resnt18rnn_predict():
+    model = Resnt18Rnn(RNN_PARAMS).eval()
+    x = torch.randn(1, 16, 3, 112, 112)
+
+    def run():
+        with torch.no_grad():
+            model(x)
+    return run
+
+
+WORKLOADS = {"resnet18_forward": resnet18_forward, "resnt18rnn_train": resnt18rnn_train, "resnt18rnn_predict": resnt18rnn_predict}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default=",".join(WORKLOADS), help="comma-separated workload keys")
+    parser.add_argument("--runs", type=int, help="timed runs (default per workload)")
+    parser.add_argument("--warmup", type=int, help="untimed runs first (default per workload)")
+    args = parser.parse_args()
+    keys = [k for k in args.only.split(",") if k]
+    unknown = [k for k in keys if k not in WORKLOADS]
+    if unknown:
+        parser.error(f"unknown workload(s) {unknown}; known: {list(WORKLOADS)}")
+    torch.set_num_threads(os.cpu_count() or 1)
+    torch.manual_seed(0)
+    for key in keys:
+        warmup, runs = DEFAULT_RUNS[key]
+        warmup = warmup if args.warmup is None else args.warmup
+        runs = runs if args.runs is None else args.runs
+        run = WORKLOADS[key]()
+        for _ in range(warmup):
+            run()
+        times = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            run()
+            times.append((time.perf_counter() - t0) * 1e3)
+        print(json.dumps({"key": key, "ms": statistics.median(times), "times": times,
+                          "threads": torch.get_num_threads(), "torch": torch.__version__}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
