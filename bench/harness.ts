@@ -45,6 +45,8 @@ export interface Workload {
   throughput?: { field: string; count: number };
   /** The workload's key in bench/pytorch_models.py, timed on PyTorch CPU in the same bench run. */
   torch?: string;
+  /** More PyTorch variants for the line: field name (`torchPerClipMs`) → key in pytorch_models.py. */
+  torchVariants?: Record<string, string>;
   /** Why there is no TF.js row (printed and put in the JSON line). */
   tfjsSkipped?: string;
   /**
@@ -105,6 +107,7 @@ export function formatTable(results: BenchResult[]): string {
   const notes = results.flatMap((r) => [
     ...(r.tfjsSkipped ? [`  ${r.name}: no TF.js: ${r.tfjsSkipped}`] : []),
     ...(r.torchSkipped ? [`  ${r.name}: no PyTorch: ${r.torchSkipped}`] : []),
+    ...(typeof r.torchPerClipMs === 'number' ? [`  ${r.name}: PyTorch CPU with our per-clip forward (all frames as one CNN batch) ${r.torchPerClipMs.toFixed(2)} ms, ${(r.torchPerClipMs / r.ms).toFixed(2)}x`] : []),
     ...(typeof r.peakLiveBytes === 'number' ? [`  ${r.name}: peak GPU memory ${mb(r.peakAllocatedBytes)} MB held from the device (live + pool), ${mb(r.peakLiveBytes)} MB live at once`] : []),
   ]);
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line), ...(notes.length ? ['', ...notes] : [])].join('\n');

@@ -12,6 +12,11 @@ Workloads (keys):
   resnt18rnn_train     the seed's Resnt18Rnn (verbatim below), train mode: forward,
                        CrossEntropyLoss(reduction='sum'), backward, Adam(lr=3e-5) step; x [8, 16, 3, 112, 112]
   resnt18rnn_predict   the same model, eval, torch.no_grad, x [1, 16, 3, 112, 112]
+  resnt18rnn_train_per_clip, resnt18rnn_predict_per_clip
+                       the same with webgrad's default forward (all B·T frames through the CNN as one
+                       batch, each clip its own LSTM sequence; test/fixtures/generate_models.py's PerClipRnn):
+                       the reference's loop runs the CNN at batch B, and at B = 1 this torch build's
+                       convolutions are ~10x slower per frame than at batch 16
 """
 import argparse
 import json
@@ -23,7 +28,8 @@ import warnings
 
 NUM_CLASSES = 51
 # (warm-up, timed runs) per workload: the train step takes seconds, the forwards less.
-DEFAULT_RUNS = {"resnet18_forward": (1, 5), "resnt18rnn_train": (1, 3), "resnt18rnn_predict": (2, 7)}
+DEFAULT_RUNS = {"resnet18_forward": (1, 5), "resnt18rnn_train": (1, 3), "resnt18rnn_predict": (2, 7),
+                "resnt18rnn_train_per_clip": (1, 3), "resnt18rnn_predict_per_clip": (2, 7)}
 
 try:
     import torch
@@ -80,6 +86,16 @@ class Resnt18Rnn(nn.Module):
         return out
 
 
+class PerClipRnn(Resnt18Rnn):
+    """Each clip its own sequence, all frames through the CNN as one batch (webgrad's default)."""
+
+    def forward(self, x):
+        b, t, c, h, w = x.shape
+        features = self.baseModel(x.reshape(b * t, c, h, w)).reshape(b, t, -1)
+        out, _ = self.rnn(features.transpose(0, 1))
+        return self.fc1(self.dropout(out[-1]))
+
+
 RNN_PARAMS = {"num_classes": NUM_CLASSES, "dr_rate": 0.1, "pretrained": False, "rnn_hidden_size": 100, "rnn_num_layers": 1}
 
 
@@ -96,8 +112,8 @@ def resnet18_forward():
     return run
 
 
-def resnt18rnn_train():
-    model = Resnt18Rnn(RNN_PARAMS).train()
+def resnt18rnn_train(cls=Resnt18Rnn):
+    model = cls(RNN_PARAMS).train()
     x = torch.randn(8, 16, 3, 112, 112)
     target = torch.randint(0, NUM_CLASSES, (8,))
     criterion = nn.CrossEntropyLoss(reduction="sum")
@@ -111,8 +127,8 @@ def resnt18rnn_train():
     return run
 
 
-def resnt18rnn_predict():
-    model = Resnt18Rnn(RNN_PARAMS).eval()
+def resnt18rnn_predict(cls=Resnt18Rnn):
+    model = cls(RNN_PARAMS).eval()
     x = torch.randn(1, 16, 3, 112, 112)
 
     def run():
@@ -121,7 +137,9 @@ def resnt18rnn_predict():
     return run
 
 
-WORKLOADS = {"resnet18_forward": resnet18_forward, "resnt18rnn_train": resnt18rnn_train, "resnt18rnn_predict": resnt18rnn_predict}
+WORKLOADS = {"resnet18_forward": resnet18_forward, "resnt18rnn_train": resnt18rnn_train, "resnt18rnn_predict": resnt18rnn_predict,
+             "resnt18rnn_train_per_clip": lambda: resnt18rnn_train(PerClipRnn),
+             "resnt18rnn_predict_per_clip": lambda: resnt18rnn_predict(PerClipRnn)}
 
 
 def main():

@@ -87,6 +87,10 @@ async function measure(w: Workload, args: Args, adapter: string, tfjsReady: bool
     } else {
       result.torchSkipped = t;
     }
+    for (const [field, key] of Object.entries(w.torchVariants ?? {})) {
+      const v = typeof torch === 'string' ? undefined : torch.get(key);
+      if (v !== undefined) result[field] = v;
+    }
   }
   return result;
 }
@@ -101,7 +105,7 @@ async function main(): Promise<void> {
   const workloads = all.filter((w) => !args.filter || w.name.includes(args.filter));
   const results: BenchResult[] = [];
   if (!args.json) console.log(`webgrad bench on ${ctx.adapterName}${tf ? ' (vs TF.js WebGPU on the same adapter)' : ''}\n`);
-  const torchKeys = workloads.flatMap((w) => (w.torch ? [w.torch] : []));
+  const torchKeys = workloads.flatMap((w) => (w.torch ? [w.torch, ...Object.values(w.torchVariants ?? {})] : []));
   if (!args.json && torchKeys.length) console.log(`CPU: ${machine.cpu}, ${machine.cores} cores, load average ${machine.loadavgAtStart.toFixed(2)}\n`);
   const torch: TorchTimes = args.noTorch ? 'not run (--no-torch)' : pytorchTimes(torchKeys, (line) => { if (!args.json) process.stderr.write(line); });
   for (const w of workloads) {

@@ -5,7 +5,9 @@
 //  - `resnt18rnn train step`: Resnt18Rnn (per-clip LSTM, its default) at B = 8, T = 16: forward,
 //    summed cross-entropy, backward and an Adam step, with the step's peak GPU memory.
 //  - `resnt18rnn predict`: one clip [1, 16, 3, 112, 112] in eval mode, the deployment path.
-// Each also names its twin in bench/pytorch_models.py, timed on PyTorch CPU in the same run.
+// Each also names its twin in bench/pytorch_models.py, timed on PyTorch CPU in the same run: for
+// Resnt18Rnn the seed's reference class (`torchMs`; its loop runs the CNN once per time step at
+// batch B, which at B = 1 is slow in torch) and our per-clip forward in torch (`torchPerClipMs`).
 // TF.js has no row for the train step (tfjs-core's gradients do not load in Node: see nn.ts) nor
 // for predict (no ResNet18 + LSTM in TF.js here; the resnet18 row compares the CNN, which is
 // nearly all of its work).
@@ -173,6 +175,7 @@ function resnt18RnnTrainStep(): Workload {
     flops: resnt18RnnTrainFlops(CLIPS, FRAMES, SIZE),
     throughput: { field: 'clipsPerSec', count: CLIPS },
     torch: 'resnt18rnn_train',
+    torchVariants: { torchPerClipMs: 'resnt18rnn_train_per_clip' },
     tfjsSkipped: 'tfjs-core registers no op gradients in Node (its ESM gradient modules do not load), so TF.js cannot train here',
     ...heavy,
     ours() {
@@ -221,6 +224,7 @@ function resnt18RnnPredict(): Workload {
     flops: resnt18RnnForwardFlops(1, FRAMES, SIZE),
     throughput: { field: 'clipsPerSec', count: 1 },
     torch: 'resnt18rnn_predict',
+    torchVariants: { torchPerClipMs: 'resnt18rnn_predict_per_clip' },
     tfjsSkipped: 'no ResNet18 + LSTM built in TF.js here; see the resnet18 forward row for the CNN, nearly all of the work',
     warmup: 1,
     runs: 5,
