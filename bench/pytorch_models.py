@@ -14,7 +14,7 @@ Workloads (keys):
   resnt18rnn_predict   the same model, eval, torch.no_grad, x [1, 16, 3, 112, 112]
   resnt18rnn_train_per_clip, resnt18rnn_predict_per_clip
                        the same with webgrad's default forward (all B·T frames through the CNN as one
-                       batch, each clip its own LSTM sequence; test/fixtures/generate_models.py's PerClipRnn):
+                       batch, each clip its own LSTM sequence; models/reference/resnt18rnn.py's PerClipRnn):
                        the reference's loop runs the CNN at batch B, and at B = 1 this torch build's
                        convolutions are ~10x slower per frame than at batch 16
 """
@@ -43,57 +43,11 @@ except ImportError as error:
 warnings.filterwarnings("ignore", category=UserWarning)
 
 
-# ---------------------------------------------------------------------------------------------------
-# The seed's model, as in test/fixtures/generate_models.py (its reference class, unchanged).
-# Its forward runs the CNN once per time step (batch B) and one LSTM sequence of T·B steps;
-# webgrad's default runs all B·T frames at once and each clip as its own sequence. Same FLOPs.
-
-class Identity(nn.Module):
-    def __init__(self):
-        super(Identity, self).__init__()
-
-    def forward(self, x):
-        return x
-
-
-class Resnt18Rnn(nn.Module):
-    def __init__(self, params_model):
-        super(Resnt18Rnn, self).__init__()
-        num_classes = params_model["num_classes"]
-        dr_rate = params_model["dr_rate"]
-        pretrained = params_model["pretrained"]
-        rnn_hidden_size = params_model["rnn_hidden_size"]
-        rnn_num_layers = params_model["rnn_num_layers"]
-
-        baseModel = models.resnet18(pretrained=pretrained)
-        num_features = baseModel.fc.in_features
-        baseModel.fc = Identity()
-        self.baseModel = baseModel
-        self.dropout = nn.Dropout(dr_rate)
-        self.rnn = nn.LSTM(num_features, rnn_hidden_size, rnn_num_layers)
-        self.fc1 = nn.Linear(rnn_hidden_size, num_classes)
-
-    def forward(self, x):
-        b_z, ts, c, h, w = x.shape
-        ii = 0
-        y = self.baseModel((x[:, ii]))
-        output, (hn, cn) = self.rnn(y.unsqueeze(1))
-        for ii in range(1, ts):
-            y = self.baseModel((x[:, ii]))
-            out, (hn, cn) = self.rnn(y.unsqueeze(1), (hn, cn))
-        out = self.dropout(out[:, -1])
-        out = self.fc1(out)
-        return out
-
-
-class PerClipRnn(Resnt18Rnn):
-    """Each clip its own sequence, all frames through the CNN as one batch (webgrad's default)."""
-
-    def forward(self, x):
-        b, t, c, h, w = x.shape
-        features = self.baseModel(x.reshape(b * t, c, h, w)).reshape(b, t, -1)
-        out, _ = self.rnn(features.transpose(0, 1))
-        return self.fc1(self.dropout(out[-1]))
+# The seed's model and webgrad's default forward in PyTorch (models/reference/resnt18rnn.py). The
+# reference runs the CNN once per time step (batch B) and one LSTM sequence of T·B steps; webgrad's
+# default runs all B·T frames at once and each clip as its own sequence. Same FLOPs.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "models", "reference"))
+from resnt18rnn import PerClipRnn, Resnt18Rnn  # noqa: E402
 
 
 RNN_PARAMS = {"num_classes": NUM_CLASSES, "dr_rate": 0.1, "pretrained": False, "rnn_hidden_size": 100, "rnn_num_layers": 1}
