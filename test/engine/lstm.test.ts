@@ -5,7 +5,7 @@ import * as wg from '../../engine/index.js';
 import type { Tensor } from '../../engine/index.js';
 import { checkCase, loadFixture, registerOps } from '../helpers/fixtures.js';
 import { setupGpu } from '../helpers/gpu.js';
-import { collectGarbage } from '../helpers/gc.js';
+import { settledMemory } from '../helpers/gc.js';
 
 beforeAll(setupGpu);
 
@@ -82,13 +82,9 @@ describe('lstm', () => {
       r.output.sum().add(r.cN.sum()).backward();
     });
     step();
-    await wg.synchronize();
-    await collectGarbage();
-    const before = wg.memoryStats();
+    const before = await settledMemory();
     for (let i = 0; i < 5; i++) step();
-    await wg.synchronize();
-    await collectGarbage();
-    const after = wg.memoryStats();
+    const after = await settledMemory();
     expect(after.liveTensors).toBe(before.liveTensors);
     expect(after.liveBytes).toBe(before.liveBytes);
     for (const t of [x, h0, ...params]) { t.grad = null; t.dispose(); }

@@ -4,6 +4,7 @@
 // be collected between two measurements and make a flat loop look as if it shrank.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { memoryStats, type MemoryStats, synchronize } from '../../engine/index.js';
 
 setFlagsFromString('--expose_gc');
 const gc = runInNewContext('gc') as () => void;
@@ -13,4 +14,11 @@ export async function collectGarbage(): Promise<void> {
     gc();
     await new Promise((resolve) => setTimeout(resolve, 0));
   }
+}
+
+/** memoryStats() once the GPU is idle and unreachable tensors are collected: comparable across a loop. */
+export async function settledMemory(): Promise<MemoryStats> {
+  await synchronize();
+  await collectGarbage();
+  return memoryStats();
 }

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as wg from '../../engine/index.js';
 import { loadWeightsFile, Resnt18Rnn, type Resnt18RnnOptions } from '../../models/index.js';
-import { collectGarbage } from '../helpers/gc.js';
+import { settledMemory } from '../helpers/gc.js';
 import { setupGpu } from '../helpers/gpu.js';
 import { generate, type Recipe } from '../helpers/prng.js';
 import { readModelFixture, type SavedFileFixture, writeSavedFile } from './saved-file.js';
@@ -164,13 +164,9 @@ describe('Resnt18Rnn memory', () => {
         optimizer.step();
       });
       step();
-      await wg.synchronize();
-      await collectGarbage();
-      const before = wg.memoryStats();
+      const before = await settledMemory();
       for (let i = 0; i < 3; i++) step();
-      await wg.synchronize();
-      await collectGarbage();
-      const after = wg.memoryStats();
+      const after = await settledMemory();
       expect([after.liveTensors, after.liveBytes]).toEqual([before.liveTensors, before.liveBytes]);
       model.eval();
       const logits = wg.noGrad(() => model.call(x));

@@ -8,7 +8,7 @@ import { optim, type Tensor } from '../../engine/index.js';
 import { closeEnough } from '../helpers/compare.js';
 import type { FixtureTensor } from '../helpers/fixtures.js';
 import { setupGpu } from '../helpers/gpu.js';
-import { collectGarbage } from '../helpers/gc.js';
+import { settledMemory } from '../helpers/gc.js';
 
 beforeAll(setupGpu);
 
@@ -122,13 +122,9 @@ describe('memory', () => {
       for (const o of opts) o.step();
     });
     for (let i = 0; i < 3; i++) step();
-    await wg.synchronize();
-    await collectGarbage();
-    const before = wg.memoryStats();
+    const before = await settledMemory();
     for (let i = 0; i < 30; i++) step();
-    await wg.synchronize();
-    await collectGarbage();
-    const after = wg.memoryStats();
+    const after = await settledMemory();
     expect(after.liveTensors).toBe(before.liveTensors);
     expect(after.liveBytes).toBe(before.liveBytes);
     for (const o of opts) o.dispose();
