@@ -15,7 +15,7 @@ export { gradcheck, type GradcheckOptions, type GradcheckResult } from './autogr
 export { synchronize, flush, gpuTimeMs, kernelTimings, compiledKernelCount } from './kernels/runtime.js';
 export {
   tensor, full, zeros, ones, zerosLike, onesLike, fullLike, arange, linspace,
-  rand, randn, bernoulli, randint, manualSeed, type CreateOptions,
+  rand, randn, bernoulli, randint, manualSeed, getRngState, setRngState, type RngState, type CreateOptions,
 } from './ops/creation.js';
 export {
   neg, abs, exp, log, sqrt, rsqrt, relu, sigmoid, tanh, gelu, clamp, sin, cos, square, reciprocal,

@@ -119,6 +119,26 @@ export function manualSeed(seed: number | bigint): void {
   generator.offset = 0n;
 }
 
+/** The default generator's state (torch.get_rng_state): decimal strings, so it survives JSON. */
+export interface RngState {
+  seed: string;
+  offset: string;
+}
+
+export function getRngState(): RngState {
+  return { seed: generator.seed.toString(), offset: generator.offset.toString() };
+}
+
+/** Restores a state from getRngState (torch.set_rng_state): the draws that followed it follow again. */
+export function setRngState(state: RngState): void {
+  const parse = (v: unknown, name: string) => {
+    if (typeof v !== 'string' || !/^\d+$/.test(v)) throw new Error(`setRngState: ${name} must be a decimal string from getRngState(), got ${JSON.stringify(v)}`);
+    return BigInt(v);
+  };
+  generator.seed = BigInt.asUintN(64, parse(state?.seed, 'seed'));
+  generator.offset = parse(state?.offset, 'offset');
+}
+
 function draw(dist: Distribution, shape: Shape, dtype: DType, a: number, b: number, options: CreateOptions): Tensor {
   const t = Tensor.empty(shape, dtype);
   launchRandom(dist, t.storage.buffer, t.numel, dtype, { seed: generator.seed, offset: generator.offset, a, b });

@@ -103,6 +103,17 @@ describe('random numbers', () => {
     expect(Array.from(b)).not.toEqual(Array.from(a));
   });
 
+  it('getRngState/setRngState resume the same stream (dropout included), through JSON', async () => {
+    wg.manualSeed(7);
+    await wg.rand([10]).data();
+    const state = JSON.parse(JSON.stringify(wg.getRngState())) as wg.RngState;
+    const next = await wg.dropout(wg.ones([64]), 0.5, true).data();
+    wg.manualSeed(99);
+    wg.setRngState(state);
+    expect(Array.from(await wg.dropout(wg.ones([64]), 0.5, true).data())).toEqual(Array.from(next));
+    expect(() => wg.setRngState({ seed: '-1', offset: '0' })).toThrow('setRngState: seed must be a decimal string from getRngState(), got "-1"');
+  });
+
   it('have the right distributions', async () => {
     wg.manualSeed(1);
     const n = 200_000;
