@@ -48,6 +48,7 @@ export class Resnt18Rnn extends nn.Module<[Tensor], Tensor> {
   readonly ready: Promise<this>;
   /** What happened to the pretrained weights: 'none' requested, 'loading', 'loaded' or 'unavailable'. */
   pretrainedStatus: PretrainedStatus;
+  private frozen = false;
 
   constructor(options: Resnt18RnnOptions) {
     super();
@@ -86,6 +87,14 @@ export class Resnt18Rnn extends nn.Module<[Tensor], Tensor> {
 
   /** x: [B, T, 3, H, W] clips → logits [B, numClasses]. */
   forward(x: Tensor): Tensor {
+    const features = this.clipFeatures(x);
+    const logits = this.classifyFeatures(features);
+    features.dispose();
+    return logits;
+  }
+
+  /** The CNN half: clips [B, T, 3, H, W] → per-frame features [B, T, 512], all B·T frames as one batch. */
+  clipFeatures(x: Tensor): Tensor {
     if (this.pretrainedStatus === 'loading') {
       throw new Error('Resnt18Rnn: the pretrained weights are still loading; `await model.ready` (or use getModel / Resnt18Rnn.create) before the first forward');
     }
@@ -93,12 +102,25 @@ export class Resnt18Rnn extends nn.Module<[Tensor], Tensor> {
       throw new Error(`Resnt18Rnn: expected clips [B, T, 3, H, W], got [${x.shape.join(', ')}]; a single clip [T, 3, H, W] needs unsqueeze(0)`);
     }
     const [B, T, C, H, W] = x.shape as [number, number, number, number, number];
-    setBatchNormTimeSteps(this.baseModel, this.training && this.bnStats === 'time-step' ? T : 1);
+    setBatchNormTimeSteps(this.baseModel, this.baseModel.training && this.bnStats === 'time-step' ? T : 1);
     const frames = x.reshape([B * T, C, H, W]);
     const features = this.baseModel.forward(frames);
     frames.dispose();
-    const last = this.seedCompat ? this.lastStepSeedCompat(features, B, T) : this.lastStepPerClip(features, B, T);
+    const clips = features.reshape([B, T, -1]);
     features.dispose();
+    return clips;
+  }
+
+  /**
+   * The sequence half: per-frame features [B, T, 512] → logits [B, numClasses]. With a frozen
+   * backbone, features computed once (clipFeatures in eval mode) can be trained on directly.
+   */
+  classifyFeatures(features: Tensor): Tensor {
+    if (features.rank !== 3 || features.shape[2] !== this.rnn.inputSize) {
+      throw new Error(`Resnt18Rnn: expected features [B, T, ${this.rnn.inputSize}], got [${features.shape.join(', ')}]`);
+    }
+    const [B, T] = features.shape as [number, number, number];
+    const last = this.seedCompat ? this.lastStepSeedCompat(features, B, T) : this.lastStepPerClip(features, B, T);
     const dropped = this.dropout.call(last);
     last.dispose();
     const logits = this.fc1.call(dropped);
@@ -106,20 +128,34 @@ export class Resnt18Rnn extends nn.Module<[Tensor], Tensor> {
     return logits;
   }
 
+  /** Whether baseModel is frozen: no gradients, and eval mode (running BN statistics) even when the model trains. */
+  get backboneFrozen(): boolean {
+    return this.frozen;
+  }
+
+  /** Freezes (or unfreezes) baseModel, as fine-tuning only the LSTM and fc1 does. */
+  freezeBackbone(frozen = true): this {
+    this.frozen = frozen;
+    for (const p of this.baseModel.parameters()) p.requiresGrad = !frozen;
+    return this.train(this.training);
+  }
+
+  override train(mode = true): this {
+    super.train(mode);
+    if (this.frozen) this.baseModel.eval();
+    return this;
+  }
+
   /** Each clip its own sequence: LSTM over [T, B, F], the output of step T−1 → [B, H]. */
   private lastStepPerClip(features: Tensor, B: number, T: number): Tensor {
-    const clips = features.reshape([B, T, -1]);
-    const sequence = clips.transpose(0, 1);
-    clips.dispose();
-    return this.lastOutputs(sequence, T - 1, 1);
+    return this.lastOutputs(features.transpose(0, 1), T - 1, 1);
   }
 
   /** The reference: one sequence of T·B frames in (t, b) order, batch 1; its last B outputs → [B, H]. */
   private lastStepSeedCompat(features: Tensor, B: number, T: number): Tensor {
-    const clips = features.reshape([B, T, -1]);
-    const byTime = clips.transpose(0, 1);
+    const byTime = features.transpose(0, 1);
     const sequence = byTime.reshape([T * B, 1, -1]);
-    for (const t of [clips, byTime]) t.dispose();
+    byTime.dispose();
     return this.lastOutputs(sequence, (T - 1) * B, B);
   }
 

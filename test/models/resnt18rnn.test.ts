@@ -188,3 +188,23 @@ it.each([['default', {}], ['seedCompat', { seedCompat: true }], ['time-step BN',
     x.dispose();
     model.dispose();
   });
+
+it('freezeBackbone: baseModel gets no gradients and keeps its running statistics while the LSTM and fc1 train', async () => {
+  const model = new Resnt18Rnn({ numClasses: 3, pretrained: false }).freezeBackbone().train();
+  expect(model.baseModel.training).toBe(false);
+  expect(model.rnn.training).toBe(true);
+  const x = wg.randn([2, 3, 3, 32, 32]);
+  const runningBefore = Array.from(await model.stateDict().get('baseModel.bn1.running_mean')!.data());
+  const features = wg.noGrad(() => model.clipFeatures(x));
+  expect(features.shape).toEqual([2, 3, 512]);
+  const loss = wg.crossEntropy(model.classifyFeatures(features), wg.tensor([0, 2], { dtype: 'int32' }));
+  loss.backward();
+  expect(model.baseModel.parameters().every((p) => p.grad === null && !p.requiresGrad)).toBe(true);
+  expect(model.fc1.weight.grad).not.toBeNull();
+  expect(Array.from(await model.stateDict().get('baseModel.bn1.running_mean')!.data())).toEqual(runningBefore);
+  model.freezeBackbone(false);
+  expect(model.baseModel.training).toBe(true);
+  expect(model.baseModel.parameters().every((p) => p.requiresGrad)).toBe(true);
+  for (const t of [x, features, loss]) t.dispose();
+  model.dispose();
+});
