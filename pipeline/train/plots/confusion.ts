@@ -82,7 +82,7 @@ export function confusionSpec(matrix: number[][], classNames: string[], options:
     },
     layer: [
       {
-        // aria off for the n² cells: their labels were two thirds of a 51-class SVG (790 KB → 390 KB)
+        // aria off for the n² cells: their labels were half of a 51-class SVG (790 KB → 390 KB)
         mark: { type: 'rect', stroke: '#f2f2f2', strokeWidth: 0.5, aria: false },
         encoding: {
           color: {
