@@ -1,0 +1,127 @@
+// Progress lines for downloads (MB done/total, MB/s, ETA) and extraction (n of N). On a terminal a
+// line redraws in place; in a log (CI, a pipe) it prints every few seconds, so logs stay short.
+// pipeline/progress.ts draws the clips bar of prepare; this one counts bytes and archive members.
+
+/** Where progress goes: process.stderr, or anything with `write` (a test's capture). */
+export interface ProgressStream {
+  write(text: string): unknown;
+  isTTY?: boolean;
+}
+
+const MB = 1e6;
+
+export function megabytes(bytes: number): string {
+  return (bytes / MB).toFixed(bytes < 10 * MB ? 2 : 1);
+}
+
+function clock(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '--:--';
+  const s = Math.round(seconds);
+  const pad = (x: number) => String(x).padStart(2, '0');
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  return h > 0 ? `${h}:${pad(m)}:${pad(s % 60)}` : `${pad(m)}:${pad(s % 60)}`;
+}
+
+function bar(done: number, total: number | undefined): string {
+  if (!total) return '';
+  const width = 24;
+  const filled = Math.min(width, Math.round((done / total) * width));
+  return ` [${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+}
+
+/** One status line: redrawn on a terminal at most every 100 ms, printed every 5 s in a log. */
+export class StatusLine {
+  private readonly tty: boolean;
+  private lastPrint = Number.NEGATIVE_INFINITY;
+
+  constructor(private readonly stream: ProgressStream) {
+    this.tty = stream.isTTY === true;
+  }
+
+  update(text: string): void {
+    if (performance.now() - this.lastPrint >= (this.tty ? 100 : 5000)) this.print(text);
+  }
+
+  /** A message on its own line (a retry, a skipped class) without garbling the line being drawn. */
+  log(message: string): void {
+    this.stream.write(this.tty ? `\r\x1b[K${message}\n` : `${message}\n`);
+  }
+
+  finish(text: string): void {
+    this.print(text);
+    if (this.tty) this.stream.write('\n');
+  }
+
+  private print(text: string): void {
+    this.stream.write(this.tty ? `\r${text}\x1b[K` : `${text}\n`);
+    this.lastPrint = performance.now();
+  }
+}
+
+/** `label [####....] 12.3/2100.0 MB  8.1 MB/s  ETA 04:16` for one download. */
+export class ByteProgress {
+  private readonly status: StatusLine;
+  private readonly start = performance.now();
+  /** Bytes already on disk when this attempt began (a resumed download): not part of the speed. */
+  private startBytes = 0;
+  private total: number | undefined;
+
+  constructor(private readonly label: string, stream: ProgressStream) {
+    this.status = new StatusLine(stream);
+  }
+
+  /** What the response said: where it starts (a resumed .partial) and the whole file's size when known. */
+  begin(offset: number, total: number | undefined): void {
+    this.startBytes = offset;
+    this.total = total;
+    this.status.update(this.line(offset));
+  }
+
+  line(done: number): string {
+    const elapsed = (performance.now() - this.start) / 1000;
+    const rate = elapsed > 0 ? (done - this.startBytes) / elapsed : 0;
+    const total = this.total;
+    const eta = total !== undefined && rate > 0 ? Math.max(0, total - done) / rate : Number.POSITIVE_INFINITY;
+    const amount = total !== undefined ? `${megabytes(done)}/${megabytes(total)} MB` : `${megabytes(done)} MB`;
+    const resumed = this.startBytes > 0 ? ` (resumed at ${megabytes(this.startBytes)} MB)` : '';
+    return `${this.label}${bar(done, total)} ${amount}  ${(rate / MB).toFixed(1)} MB/s  ETA ${clock(eta)}${resumed}`;
+  }
+
+  update(done: number): void {
+    this.status.update(this.line(done));
+  }
+
+  log(message: string): void {
+    this.status.log(message);
+  }
+
+  finish(done: number): void {
+    this.status.finish(this.line(done));
+  }
+}
+
+/** `label [####....] 12/51 classes  (brush_hair)` for extraction. */
+export class CountProgress {
+  private readonly status: StatusLine;
+
+  constructor(private readonly label: string, private readonly total: number, private readonly unit: string, stream: ProgressStream) {
+    this.status = new StatusLine(stream);
+  }
+
+  line(done: number, current?: string): string {
+    return `${this.label}${bar(done, this.total)} ${done}/${this.total} ${this.unit}${current ? `  ${current}` : ''}`;
+  }
+
+  update(done: number, current?: string): void {
+    this.status.update(this.line(done, current));
+  }
+
+  log(message: string): void {
+    this.status.log(message);
+  }
+
+  finish(done: number): void {
+    this.status.finish(this.line(done));
+  }
+}
