@@ -266,7 +266,8 @@ export function renderFrame(plan: ClipPlan, r: number, background = backgroundIm
   if (!run) throw new Error(`demo: frame ${r} is outside the clip (0..${plan.content.frameCount - 1})`);
   const t = slotTime(plan.sampled, r) - run.slot; // 0, 1, … at the run's sampled frames
   const look = plan.content.looks[run.shape];
-  const img = new Uint8Array(DEMO_WIDTH * DEMO_HEIGHT * 3);
+  // a clamped array rounds and clamps on store (to nearest, ties to even): twice as fast as doing it by hand
+  const img = new Uint8ClampedArray(DEMO_WIDTH * DEMO_HEIGHT * 3);
 
   // luminance noise, keyed by (content, shape, time in run) so equal times give equal pictures
   const rng = new Rng(hashSeed(plan.content.seed, 0x6e6f, run.shape, Math.round(t * 1024)));
@@ -276,9 +277,9 @@ export function renderFrame(plan: ClipPlan, r: number, background = backgroundIm
     if ((p & 3) === 0) bits = rng.uint32();
     const n = (((bits >>> ((p & 3) * 8)) & 255) / 127.5 - 1) * amp;
     const o = p * 3;
-    img[o] = clampByte(background[o] + n);
-    img[o + 1] = clampByte(background[o + 1] + n);
-    img[o + 2] = clampByte(background[o + 2] + n);
+    img[o] = background[o] + n;
+    img[o + 1] = background[o + 1] + n;
+    img[o + 2] = background[o + 2] + n;
   }
 
   const dt = t - (run.slots - 1) / 2;
@@ -306,10 +307,10 @@ export function renderFrame(plan: ClipPlan, r: number, background = backgroundIm
       const a = Math.min(1, Math.max(0, 0.5 - d)); // one pixel of antialiasing
       if (a === 0) continue;
       const o = (y * DEMO_WIDTH + x) * 3;
-      for (let c = 0; c < 3; c++) img[o + c] = clampByte(img[o + c] * (1 - a) + look.rgb[c] * a);
+      for (let c = 0; c < 3; c++) img[o + c] = img[o + c] * (1 - a) + look.rgb[c] * a;
     }
   }
-  return img;
+  return new Uint8Array(img.buffer);
 }
 
 /** Outward normals and apothem of a regular polygon with `sides` sides. */
@@ -320,10 +321,6 @@ function polygonEdges(sides: number, angle: number, apothem: number): Array<[num
     out.push([Math.cos(a), Math.sin(a), apothem]);
   }
   return out;
-}
-
-function clampByte(v: number): number {
-  return v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v);
 }
 
 export interface SyntheticClip {
