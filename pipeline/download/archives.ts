@@ -112,6 +112,7 @@ export async function fetchArchive(dir: string, name: string, options: FetchArch
       options.log(`${name}: ${got.bytes} bytes from ${url}${got.resumed ? ' (resumed)' : ''}, sha256 ${got.sha256}`);
       return record;
     } catch (error) {
+      if (!existsSync(partial)) rmSync(`${partial}.json`, { force: true });
       options.signal?.throwIfAborted();
       if (!(error instanceof DownloadError)) throw error;
       failures.push(error.message);

@@ -81,6 +81,8 @@ export function extractRar(archive: string, dest: string, targets: ReadonlyMap<s
       for (const file of files) {
         written.push(file.fileHeader.name);
         options.onMember?.(file.fileHeader.name);
+        // Each member is written synchronously: yield between them, so a Ctrl-C is seen within one member.
+        await new Promise((resolve) => setImmediate(resolve));
       }
     } catch (error) {
       throw explain(error, archive, member, dest);

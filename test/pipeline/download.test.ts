@@ -85,7 +85,8 @@ function hmdbArchives(clips: Record<string, { name: string; data: Buffer }[]>, s
     data: rarArchive([{ name: cls }, ...files.map((f) => ({ name: `${cls}/${f.name}`, data: f.data }))], 'windows'),
   }));
   const splits: RarEntry[] = [{ name: 'testTrainMulti_7030_splits' }, ...splitFiles.map((f) => ({ name: `testTrainMulti_7030_splits/${f.name}`, data: f.data }))];
-  return { outer: rarArchive(inner, 'windows'), inner, splits: rarArchive(splits, 'windows') };
+  // Both kinds of names: backslash-separated (made on Windows, as HMDB51's archives) and '/'-separated.
+  return { outer: rarArchive(inner, 'windows'), inner, splits: rarArchive(splits, 'unix') };
 }
 
 const smallClips = {
@@ -304,11 +305,12 @@ describe('downloadHmdb51', () => {
 
 // ---- the CLI ----------------------------------------------------------------------------------
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+function cli(args: string[], env: Record<string, string> = {}, started?: (pid: number) => void): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, ['--import', 'tsx', 'pipeline/download-cli.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
+    const child = execFile(process.execPath, ['--import', 'tsx', 'pipeline/download-cli.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
       done({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
     });
+    started?.(child.pid!);
   });
 }
 
@@ -348,7 +350,35 @@ describe('download-cli', () => {
     expect(readdirSync(join(out, 'videos')).sort()).toEqual(['clap', 'golf', 'wave']);
 
     const missing = await cli(['--out', join(out, 'other'), '--no-progress', '--base-url', `${base}/none`]);
+    expect(existsSync(join(out, 'other/archives/test_train_splits.rar.partial.json'))).toBe(false);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(`download: could not download test_train_splits.rar:\n  ${base}/none/test_train_splits.rar: HTTP 404 Not Found\nFix:`);
+  });
+
+  it('stops on Ctrl-C with exit code 130, keeping the .partial, which the next run resumes', async () => {
+    const lists = [{ name: 'clap_test_split1.txt', data: Buffer.from('clap_x.avi 1 \n'.repeat(10_000)) }];
+    const a = hmdbArchives({}, lists);
+    let pid = 0;
+    let received = (): void => undefined;
+    const gotBytes = new Promise<void>((r) => { received = r; });
+    // The first request sends 1000 bytes and then stalls (a slow mirror); the CLI is interrupted then.
+    file('/ctrlc/test_train_splits.rar', a.splits, [(req, res) => {
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(a.splits.length) });
+      res.write(a.splits.subarray(0, 1000), () => setTimeout(received, 300));
+    }]);
+    const out = tempDir('hmdb');
+    const run = cli(['--out', out, '--what', 'splits', '--no-progress', '--base-url', `${base}/ctrlc`], {}, (p) => { pid = p; });
+    await gotBytes;
+    process.kill(pid, 'SIGINT');
+    const r = await run;
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain('download: interrupted; run the same command again to resume');
+    expect(readFileSync(join(out, 'archives/test_train_splits.rar.partial')).equals(a.splits.subarray(0, 1000))).toBe(true);
+
+    const again = await cli(['--out', out, '--what', 'splits', '--no-progress', '--base-url', `${base}/ctrlc`]);
+    expect(again.code).toBe(0);
+    expect(hitsOf('/ctrlc/test_train_splits.rar').map((h) => h.range)).toEqual([undefined, 'bytes=1000-']);
+    expect(again.stderr).toContain(`test_train_splits.rar: ${a.splits.length} bytes from ${base}/ctrlc/test_train_splits.rar (resumed)`);
+    expect(readFileSync(join(out, 'splits/testTrainMulti_7030_splits/clap_test_split1.txt')).equals(lists[0].data)).toBe(true);
   });
 });
