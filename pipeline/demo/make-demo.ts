@@ -2,7 +2,7 @@
 // prepare reads it exactly as it reads the real thing (and without ffmpeg: it decodes MJPEG in TypeScript).
 // Deterministic (same seed, same bytes on the same machine), resumable (each clip is written whole by a
 // rename; complete clips are kept), and it leaves the folder holding exactly the clips asked for.
-import { existsSync, mkdirSync, openSync, readdirSync, readSync, closeSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readAvi } from '../avi.js';
 import { encodeJpeg } from '../jpeg.js';
@@ -65,8 +65,8 @@ interface DemoFile extends DemoIdentity {
 
 export class DemoError extends Error {}
 
-/** The path of clip i of a class (i from 0). */
-export function demoClipPath(out: string, className: string, i: number, clipsPerClass = 1000): string {
+/** The path of clip i of a class (i from 0): three digits, more when clipsPerClass needs them. */
+export function demoClipPath(out: string, className: string, i: number, clipsPerClass = 40): string {
   const width = Math.max(3, String(clipsPerClass - 1).length);
   return join(out, className, `${className}_${String(i).padStart(width, '0')}.avi`);
 }
@@ -89,6 +89,17 @@ export async function makeDemoVideos(opts: MakeDemoOptions): Promise<MakeDemoSum
   mkdirSync(out, { recursive: true });
   const metaPath = join(out, DEMO_FILE);
   const prev = readJson<DemoFile>(metaPath);
+  if (!prev) {
+    // prepare reads every class folder under its --data: a demo written into a real dataset would join it
+    const demoNames = new Set(DEMO_ORDERS.map(orderName));
+    const foreign = readdirSync(out).filter((n) => !demoNames.has(n) && n !== DEMO_FILE && !n.startsWith('.'));
+    if (foreign.length > 0) {
+      throw new DemoError(
+        `${out} is not empty and holds no ${DEMO_FILE} (it has ${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}): ` +
+          'the demo needs a folder of its own, since prepare takes every class folder in it; choose another out folder',
+      );
+    }
+  }
   if (prev && !sameIdentity(prev, identity) && !opts.force) {
     throw new DemoError(
       `${out} holds a demo made with seed ${prev.seed} (generator ${prev.generator}, ${prev.width}x${prev.height}, ` +

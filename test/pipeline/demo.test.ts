@@ -224,6 +224,11 @@ describe('makeDemoVideos', () => {
     await expect(makeDemoVideos({ out, classes: 2, clipsPerClass: 2, seed: 5 })).rejects.toThrow(/seed 0.*seed 5.*force/);
     expect(await makeDemoVideos({ out, classes: 2, clipsPerClass: 2, seed: 1, force: true })).toMatchObject({ written: 4, skipped: 0 });
     expect(sha(readFileSync(join(out, names[0])))).toBe(hashes(join(root, 'c'))[0]);
+
+    // a folder that is not a demo's (a real dataset's class folders) is left alone
+    mkdirSync(join(root, 'hmdb/brush_hair'), { recursive: true });
+    await expect(makeDemoVideos({ out: join(root, 'hmdb'), clipsPerClass: 1 })).rejects.toThrow(/hmdb is not empty.*brush_hair.*another out/);
+    expect(readdirSync(join(root, 'hmdb'))).toEqual(['brush_hair']);
   });
 
   it('goes through the real prepare as 16-frame clips whose order, and only whose order, tells the class', async () => {
