@@ -9,10 +9,11 @@ import { downloadHmdb51, HMDB51_MIRRORS, SPLITS_ARCHIVE, VIDEOS_ARCHIVE, type Ar
 
 const USAGE = `usage: npm run download:hmdb -- --out <dir> [options]
 
-Downloads HMDB51 (${VIDEOS_ARCHIVE}, about 2.1 GB, and ${SPLITS_ARCHIVE}, the official splits) and
-extracts them: <dir>/videos/<class>/<clip>.avi and <dir>/splits/${SPLITS_FOLDER}/. The archives stay in
-<dir>/archives with a manifest (URL, size, sha256). Run it again after a failure or Ctrl-C: downloads
-resume where they stopped and classes already extracted are skipped.
+Downloads HMDB51 (${VIDEOS_ARCHIVE}, about 2.1 GB, and ${SPLITS_ARCHIVE}, the official splits)
+and extracts them into <dir>/videos/<class>/<clip>.avi and <dir>/splits/${SPLITS_FOLDER}/.
+The archives stay in <dir>/archives with a manifest (URL, size, sha256). Run it again after a failure
+or Ctrl-C: downloads resume where they stopped, classes already extracted are skipped. Needs about
+4.5 GB of free disk (archive, class archives while unpacking, videos); 2.1 GB with --delete-archives.
 
   --out DIR            where archives/, videos/ and splits/ go
   --what W             videos | splits | all (default all)

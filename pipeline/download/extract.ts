@@ -127,7 +127,7 @@ export async function extractVideos(outer: string, videos: string, scratch: stri
     rmSync(inner, { force: true });
     clips += written.length;
     extracted.push(cls);
-    bar?.update(extracted.length, `${cls} (${written.length} clips)`);
+    bar?.update(extracted.length, `${cls} (${written.length} clip${written.length === 1 ? '' : 's'})`);
   }
   bar?.finish(extracted.length);
   rmSync(scratch, { recursive: true, force: true });

@@ -62,7 +62,7 @@ export class StatusLine {
 /** `label [####....] 12.3/2100.0 MB  8.1 MB/s  ETA 04:16` for one download. */
 export class ByteProgress {
   private readonly status: StatusLine;
-  private readonly start = performance.now();
+  private start = performance.now();
   /** Bytes already on disk when this attempt began (a resumed download): not part of the speed. */
   private startBytes = 0;
   private total: number | undefined;
@@ -73,6 +73,7 @@ export class ByteProgress {
 
   /** What the response said: where it starts (a resumed .partial) and the whole file's size when known. */
   begin(offset: number, total: number | undefined): void {
+    this.start = performance.now(); // not counting the hashing of a resumed .partial, nor the request
     this.startBytes = offset;
     this.total = total;
     this.status.update(this.line(offset));
