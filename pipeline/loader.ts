@@ -84,8 +84,9 @@ export class DataLoader {
     return this.epoch(this.epochCount++);
   }
 
-  async *epoch(epoch: number): AsyncGenerator<Batch> {
-    const batches = this.batchIndices(epoch);
+  /** The batches of `epoch`, from batch index `from` on (a resumed run skips the ones it has done). */
+  async *epoch(epoch: number, from = 0): AsyncGenerator<Batch> {
+    const batches = this.batchIndices(epoch).slice(from);
     const run = this.runs++;
     if (this.numWorkers === 0) {
       for (const indices of batches) yield await assembleBatch(this.dataset, indices, epoch);
