@@ -29,7 +29,7 @@ export const DEMO_SAMPLED_FRAMES = 16;
 export const DEMO_MIN_FRAMES = 40;
 export const DEMO_MAX_FRAMES = 64;
 /** Bump when the pictures change, so a folder made by an older generator is not silently mixed in. */
-export const DEMO_GENERATOR_VERSION = 1;
+export const DEMO_GENERATOR_VERSION = 2;
 
 export interface DemoShape {
   colour: string;
@@ -164,7 +164,8 @@ export function drawContent(seed: number): ClipContent {
   const frameCount = rng.int(DEMO_MIN_FRAMES, DEMO_MAX_FRAMES);
   const counts = [...COUNT_CHOICES[rng.int(0, COUNT_CHOICES.length - 1)]];
   const looks = DEMO_SHAPES.map((s, i): ShapeLook => {
-    const size = rng.uniform(12, 21);
+    // Large shapes: the backbone's globally pooled features must see them over the background.
+    const size = rng.uniform(26, 36);
     const speed = rng.uniform(0, 1.5);
     const dir = rng.uniform(0, 2 * Math.PI);
     // the centre at mid-run, kept far enough in that the shape stays in frame over its whole run
@@ -180,7 +181,7 @@ export function drawContent(seed: number): ClipContent {
       rgb: s.rgb.map((v) => Math.round(v + rng.uniform(-25, 25))) as [number, number, number],
     };
   });
-  const grey = rng.uniform(70, 180);
+  const grey = rng.uniform(90, 160);
   const background = {
     rgb: [0, 1, 2].map(() => grey + rng.uniform(-18, 18)) as [number, number, number],
     gradient: [rng.uniform(-0.15, 0.15), rng.uniform(-0.2, 0.2)] as [number, number],

@@ -16,16 +16,18 @@ const DEMO_CLIPS_PER_CLASS = 40;
 /** The demo's training settings, each with the reason it differs from the seed's. */
 export function demoOptions(overrides: Partial<TrainOptions> = {}): TrainOptions {
   const reasons = [
-    '--freeze-backbone --no-augment: ResNet18 stays fixed, so each frame\'s 512 features are computed once (about',
-    '  a minute for 1,920 frames on a software adapter) and 20 epochs train the LSTM and classifier in seconds;',
-    '  fine-tuning the whole network costs about 0.2 s per frame and step here.',
-    '--lr 1e-3: the LSTM and classifier start from scratch (the seed\'s 3e-5 fine-tunes pretrained weights).',
+    '--freeze-backbone --no-augment: ResNet18 stays fixed, so each frame\'s 512 features are computed once (a few',
+    '  minutes for 1,920 frames on a software adapter, then cached under data/demo/frames/features) and an epoch',
+    '  of the LSTM and classifier takes under a second; fine-tuning the whole network costs ~0.2 s per frame and step.',
+    '--lr 3e-4 --epochs 50: the LSTM and classifier start from scratch (the seed\'s 3e-5 fine-tunes pretrained',
+    '  weights for 20 epochs); without ImageNet weights the features of random convolutions separate the shapes',
+    '  less, and this is what reaches ≥ 90 % validation accuracy here.',
     '--test-size 0.2: 24 validation clips, so the accuracy means something at this size.',
   ];
   return {
     ...TRAIN_DEFAULTS,
     data: join(DEMO_ROOT, 'videos'), frames: join(DEMO_ROOT, 'frames'), out: TRAIN_DEFAULTS.out,
-    freezeBackbone: true, augment: false, lr: 1e-3, testSize: 0.2, epochs: 20,
+    freezeBackbone: true, augment: false, lr: 3e-4, testSize: 0.2, epochs: 50,
     ...overrides,
     demo: { reasons },
   };

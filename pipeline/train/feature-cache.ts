@@ -1,10 +1,9 @@
 // Per-frame features on disk: computing them takes minutes on a software adapter, and they only
-// depend on the backbone's weights and the clips. The file name is a hash of both (the weights'
-// bytes, the clip ids, frames per clip, image size, normalization), so any change makes a new
-// file and a stale one is never read; written atomically beside the frames.
+// depend on the backbone's weights and the clips. The file name is a hash of both, so any change
+// makes a new file and a stale one is never read; written atomically beside the frames.
 
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Resnt18Rnn } from '../../models/index.js';
 import type { VideoDataset } from '../dataset.js';
@@ -12,7 +11,11 @@ import type { ClipFeatures } from './sources.js';
 
 export const FEATURES_DIR = 'features';
 
-/** The cache key: the backbone's state (every tensor's bytes) and what the dataset feeds it. */
+/**
+ * The cache key: the backbone's state (every tensor's bytes), what the dataset feeds it, and each
+ * clip's frames (the size and modification time of every frame file, so re-prepared clips count
+ * as new).
+ */
 export async function featureKey(model: Resnt18Rnn, dataset: VideoDataset): Promise<string> {
   const hash = createHash('sha256');
   for (const [name, t] of model.baseModel.stateDict()) {
@@ -20,8 +23,15 @@ export async function featureKey(model: Resnt18Rnn, dataset: VideoDataset): Prom
     const data = await t.data();
     hash.update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   }
-  const { frames, size, mean, std, augment } = dataset.options;
-  hash.update(JSON.stringify({ ids: dataset.ids, frames, size, mean, std, augment }));
+  const { root, frames, size, mean, std, augment } = dataset.options;
+  hash.update(JSON.stringify({ frames, size, mean, std, augment }));
+  for (const id of dataset.ids) {
+    hash.update(id);
+    for (const name of readdirSync(join(root, id)).sort()) {
+      const s = statSync(join(root, id, name));
+      hash.update(`${name}:${s.size}:${s.mtimeMs}`);
+    }
+  }
   return hash.digest('hex').slice(0, 24);
 }
 

@@ -66,7 +66,7 @@ it('trainVal reproduces the seed\'s train_val: losses, accuracies, LR drops, bes
   expect(bests).toBe(fixture.log.filter((l) => l === 'Copied best model weights!').length);
   const w = await model.weight.data();
   fixture.final.weight.flat().forEach((v, i) => expect(Math.abs(w[i]! - v)).toBeLessThanOrEqual(1e-5));
-  const b = await model.bias.data();
+  const b = await model.bias!.data();
   fixture.final.bias.forEach((v, i) => expect(Math.abs(b[i]! - v)).toBeLessThanOrEqual(1e-5));
   optimizer.dispose();
   model.dispose();
