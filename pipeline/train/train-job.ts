@@ -53,7 +53,7 @@ export async function trainHmdb(o: TrainOptions, io: TrainJobIo = {}): Promise<T
   const trainSet = new VideoDataset({ ...datasetOptions, split: 'train', augment: o.augment });
   const valSet = new VideoDataset({ ...datasetOptions, split: 'test', augment: false });
   if (trainSet.length === 0 || valSet.length === 0) {
-    throw new Error(`train: the split in ${framesDir} has ${trainSet.length} training and ${valSet.length} validation clips; both need at least one (more clips per class, or another --test-size)`);
+    throw new Error(`the split in ${framesDir} has ${trainSet.length} training and ${valSet.length} validation clips; both need at least one (more clips per class, or another --test-size)`);
   }
   const workers = o.workers;
   const trainLoader = new DataLoader(trainSet, { batchSize: o.batchSize, shuffle: true, seed: o.seed, numWorkers: workers });

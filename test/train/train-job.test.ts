@@ -1,12 +1,14 @@
-// A run stopped mid-epoch (as Ctrl-C stops it: a checkpoint after the current batch) and resumed
-// ends with the same weights, byte for byte, as a run that was never interrupted — full fine-tuning
-// with augmentation and dropout, so the loader order, the augmentation draws and the generator's
-// state all have to come back.
+// The training job end to end on a small demo folder (prepare → split → train → eval). A run stopped
+// mid-epoch (as Ctrl-C stops it: a checkpoint after the current batch) and resumed ends with the same
+// weights, byte for byte, as a run that was never interrupted — full fine-tuning with augmentation
+// and dropout, so the loader order, the augmentation draws and the generator's state all come back.
 
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, expect, it } from 'vitest';
 import { loadTorch, serializeTorch, type Tensor } from '../../engine/index.js';
 import { makeDemoVideos } from '../../pipeline/demo/make-demo.js';
@@ -74,4 +76,20 @@ it('stopped after a batch of epoch 1 and resumed: the same weights_rnn.pt and fi
 it('--resume without a checkpoint says so', async () => {
   await expect(trainHmdb({ ...options(join(root, 'nothing')), resume: true }, { log: () => undefined }))
     .rejects.toThrow(CheckpointError);
+});
+
+it('eval:hmdb on the trained weights: metrics over the test split, the per-class table and the confusion matrix files', () => {
+  const out = join(root, 'straight');
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'pipeline/eval-cli.ts', '--frames', join(root, 'frames'), '--weights', join(out, 'weights_rnn.pt'), '--workers', '0', '--json'], {
+    cwd: fileURLToPath(new URL('../..', import.meta.url)), encoding: 'utf8', timeout: 120_000,
+  });
+  expect(r.status, r.stderr).toBe(0);
+  const m = JSON.parse(r.stdout) as { clips: number; top1: number; top5: number; classes: string[]; confusion: number[][]; confusionFiles: { svg: string; png: string } };
+  expect(m.clips).toBe(3);
+  expect(m.classes).toHaveLength(3);
+  expect(m.top5).toBe(1); // 3 classes: every label is in the top 5
+  expect(m.confusion.flat().reduce((s, v) => s + v, 0)).toBe(3);
+  expect(m.top1).toBe(m.confusion.reduce((s, row, i) => s + row[i]!, 0) / 3);
+  expect(readFileSync(m.confusionFiles.png).subarray(1, 4).toString()).toBe('PNG');
+  expect(readFileSync(m.confusionFiles.svg, 'utf8')).toContain(m.classes[0]);
 });
