@@ -44,3 +44,10 @@ it('the CLI: --help, a bad option (exit 2), a missing --data folder and a --fram
   expect(unprepared.status).toBe(1);
   expect(unprepared.stderr).toContain(`${join(dir, 'frames', 'prepare.json')} not found; --frames must be a folder made by npm run prepare:hmdb`);
 });
+
+it('webgrad/pipeline is the library face of the workflow (the built package, by name)', () => {
+  const script = "import('webgrad/pipeline').then((m) => console.log(['trainHmdb', 'trainVal', 'predictVideo', 'evaluateSplit', 'prepare', 'VideoDataset', 'DataLoader', 'makeDemoVideos', 'downloadHmdb51', 'historyChart'].filter((k) => typeof m[k] !== 'function').join(',') || 'all there'))";
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+  expect(r.status, r.stderr).toBe(0);
+  expect(r.stdout.trim()).toBe('all there');
+});
