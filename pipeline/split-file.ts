@@ -69,6 +69,10 @@ export function ensureSplit(out: string, clipIds: string[], spec: SplitSpec, res
   let split: SplitFile;
   if (spec.kind === 'stratified') {
     const y = ids.map((id) => classes.indexOf(id.slice(0, id.indexOf('/'))));
+    const tooFew = classes.filter((_, c) => y.filter((v) => v === c).length < 2);
+    if (tooFew.length > 0) {
+      throw new Error(`stratified split: every class needs at least 2 clips, and ${tooFew.join(', ')} ${tooFew.length > 1 ? 'have' : 'has'} fewer; add clips or leave ${tooFew.length > 1 ? 'those classes' : 'that class'} out with --classes`);
+    }
     const { train, test } = stratifiedShuffleSplit(y, spec.testSize, spec.seed);
     split = { version: 1, spec, classes, train: train.map((i) => ids[i]), test: test.map((i) => ids[i]) };
   } else {

@@ -133,8 +133,10 @@ export async function trainHmdb(o: TrainOptions, io: TrainJobIo = {}): Promise<T
     onBest: async (epoch, valLoss) => {
       await writeBestWeights(o.out, model, classMap(epoch, valLoss));
     },
+    beforeEpoch: (s) => {
+      bar = o.progress ? new ProgressBar(`epoch ${s.epoch}`) : undefined;
+    },
     afterBatch: async (s, _phase, sums) => {
-      bar ??= o.progress ? new ProgressBar(`epoch ${s.epoch}`) : undefined;
       bar?.update({ done: sums.clips, total: train.size, failed: 0 });
       if (io.signal?.aborted) {
         await save(s);

@@ -60,6 +60,8 @@ export interface TrainValParams {
   log?: (line: string) => void;
   /** A new best: save the weights. */
   onBest?: (epoch: number, valLoss: number) => Promise<void>;
+  /** As an epoch's training pass starts (or resumes). */
+  beforeEpoch?: (state: TrainState) => void;
   /** After each training batch, with the state so far; 'stop' ends the run (its state is resumable). */
   afterBatch?: (state: TrainState, phase: 'train', sums: EpochSums) => Promise<'stop' | void>;
   /** After each epoch: history, plot, checkpoint. */
@@ -111,6 +113,7 @@ export async function trainVal(p: TrainValParams): Promise<TrainValResult> {
       if (state.trainSums.batches === 0) log(`Epoch ${epoch}/${p.epochs - 1}, current lr=${pyFloat(lr)}`);
       else log(`Epoch ${epoch}/${p.epochs - 1}, current lr=${pyFloat(lr)} (resumed at batch ${state.trainSums.batches}/${p.train.batchesPerEpoch})`);
       p.model.train();
+      p.beforeEpoch?.(state);
       const train = await runEpoch(p.train, epoch, {
         forward: p.forward, optimizer: p.optimizer, sanityCheck: p.sanityCheck, resume: state.trainSums,
         afterBatch: (sums) => {

@@ -1,6 +1,6 @@
 // npm run train:hmdb's bad input: each refused with a message naming the option or folder and the fix.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +28,7 @@ it('option values are checked, naming the option', () => {
   expect([...explicit].sort()).toEqual(['epochs', 'freeze-backbone', 'no-augment']);
 });
 
-it('the CLI: --help, a bad option (exit 2), a missing --data folder and a --frames folder that was never prepared (exit 1)', () => {
+it('the CLI: --help, a bad option (exit 2); a missing or empty --data folder, a class without videos, too few clips for a split, an unprepared --frames folder (exit 1)', () => {
   const help = train(['--help']);
   expect(help.status).toBe(0);
   expect(help.stdout).toContain('usage: npm run train:hmdb -- [--data <videos dir> | --frames <frames dir>] [options]');
@@ -39,6 +39,17 @@ it('the CLI: --help, a bad option (exit 2), a missing --data folder and a --fram
   const missing = train(['--data', join(dir, 'nope'), '--out', join(dir, 'out')]);
   expect(missing.status).toBe(1);
   expect(missing.stderr).toContain(`train: --data ${join(dir, 'nope')} does not exist; pass the folder holding one subfolder of videos per class`);
+  mkdirSync(join(dir, 'empty'));
+  const empty = train(['--data', join(dir, 'empty'), '--out', join(dir, 'out'), '--no-progress']);
+  expect(empty.status).toBe(1);
+  expect(empty.stderr).toContain(`data folder ${join(dir, 'empty')} has no class subfolders: lay it out as <data>/<class>/<clip>.avi`);
+  mkdirSync(join(dir, 'one', 'a'), { recursive: true });
+  mkdirSync(join(dir, 'one', 'b'));
+  copyFileSync(join(root, '..', 'shared', 'videos', 'eye_makeup_xvid_320x240.avi'), join(dir, 'one', 'a', 'clip.avi'));
+  const one = train(['--data', join(dir, 'one'), '--out', join(dir, 'out'), '--no-progress', '--workers', '1']);
+  expect(one.status).toBe(1);
+  expect(one.stdout + one.stderr).toContain(`class folder ${join(dir, 'one', 'b')} holds no video`);
+  expect(one.stderr).toContain('stratified split: every class needs at least 2 clips, and a has fewer; add clips or leave that class out with --classes');
   mkdirSync(join(dir, 'frames'));
   const unprepared = train(['--frames', join(dir, 'frames'), '--out', join(dir, 'out')]);
   expect(unprepared.status).toBe(1);
