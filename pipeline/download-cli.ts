@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FetchError } from './download/archives.js';
 import { SPLITS_FOLDER } from './download/extract.js';
-import { DownloadError } from './download/http.js';
+import { DownloadError } from '../models/weights/http.js';
 import { ArchiveError } from './download/rar.js';
 import { downloadHmdb51, HMDB51_MIRRORS, SPLITS_ARCHIVE, VIDEOS_ARCHIVE, type ArchiveName } from './download/hmdb51.js';
 

@@ -1,5 +1,6 @@
 // One HTTP GET with redirects followed by hand (to cap them and keep a Range header on every hop),
-// and the errors a download can end with, each marked retryable or not.
+// and the errors a download can end with, each marked retryable or not. Engine-free: pretrained
+// weights and pipeline/download/'s HMDB51 archives both come through here.
 
 export class DownloadError extends Error {
   override readonly name: string = 'DownloadError';

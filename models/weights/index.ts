@@ -6,7 +6,7 @@ export {
   type WeightsEntry, type WeightsEntryInput,
 } from './registry.js';
 export { webgradHome, webgradWeightsDir, torchHubCheckpointsDir, weightsCacheDirs, offlineFromEnv } from './cache.js';
-export { downloadFile, hashMatches, type DownloadOptions } from './download.js';
+export { downloadFile, hashMatches, hashFile, type DownloadOptions, type Downloaded } from './download.js';
 export { DownloadError, ChecksumError } from './http.js';
 export { DownloadProgress, type ProgressStream } from './progress.js';
 export { resolveWeights, WeightsUnavailableError, type ResolveWeightsOptions } from './resolve.js';

@@ -1,5 +1,7 @@
-// A one-line download bar on stderr: MB done/total, MB/s and ETA. On a terminal it redraws in
-// place; in a log (CI, a pipe) it prints a line every few seconds, so logs stay short.
+// Progress lines for downloads: MB done/total, MB/s and ETA. On a terminal a line redraws in place;
+// in a log (CI, a pipe) it prints every few seconds, so logs stay short. Engine-free, so the data
+// half of pipeline/ draws its lines with it too (pipeline/download/extract.ts counts classes on a
+// StatusLine); pipeline/progress.ts draws the clips bar of prepare.
 
 /** Where progress goes: process.stderr, or anything with `write` (a test's capture). */
 export interface ProgressStream {
@@ -9,7 +11,7 @@ export interface ProgressStream {
 
 const MB = 1e6;
 
-function megabytes(bytes: number): string {
+export function megabytes(bytes: number): string {
   return (bytes / MB).toFixed(bytes < 10 * MB ? 2 : 1);
 }
 
@@ -22,24 +24,65 @@ function clock(seconds: number): string {
   return h > 0 ? `${h}:${pad(m)}:${pad(s % 60)}` : `${pad(m)}:${pad(s % 60)}`;
 }
 
-export class DownloadProgress {
+/** ` [####....]`, or nothing when the total is unknown. */
+export function bar(done: number, total: number | undefined): string {
+  if (!total) return '';
+  const width = 24;
+  const filled = Math.min(width, Math.round((done / total) * width));
+  return ` [${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+}
+
+/** One status line: redrawn on a terminal at most every 100 ms, printed every 5 s in a log. */
+export class StatusLine {
   private readonly tty: boolean;
-  private readonly start = performance.now();
   private lastPrint = Number.NEGATIVE_INFINITY;
-  /** Bytes already on disk when this run began (a resumed download): not part of the speed. */
+
+  constructor(private readonly stream: ProgressStream) {
+    this.tty = stream.isTTY === true;
+  }
+
+  update(text: string): void {
+    if (performance.now() - this.lastPrint >= (this.tty ? 100 : 5000)) this.print(text);
+  }
+
+  /** A message on its own line (a retry, a skipped class) without garbling the line being drawn. */
+  log(message: string): void {
+    this.stream.write(this.tty ? `\r\x1b[K${message}\n` : `${message}\n`);
+  }
+
+  finish(text: string): void {
+    this.print(text);
+    if (this.tty) this.stream.write('\n');
+  }
+
+  private print(text: string): void {
+    this.stream.write(this.tty ? `\r${text}\x1b[K` : `${text}\n`);
+    this.lastPrint = performance.now();
+  }
+}
+
+/** `label [####....] 12.3/2100.0 MB  8.1 MB/s  ETA 04:16` for one download. */
+export class DownloadProgress {
+  private readonly status: StatusLine;
+  private start = performance.now();
+  /** Bytes already on disk when this attempt began (a resumed download): not part of the speed. */
   private startBytes = 0;
 
   constructor(
     private readonly label: string,
-    private readonly total: number | undefined,
-    private readonly stream: ProgressStream = process.stderr,
+    /** The whole file's size when known in advance; the response may tell it later (begin). */
+    private total: number | undefined,
+    stream: ProgressStream = process.stderr,
   ) {
-    this.tty = stream.isTTY === true;
+    this.status = new StatusLine(stream);
   }
 
-  /** Marks bytes already present (resuming) so MB/s and ETA count only this run's transfer. */
-  resumeFrom(bytes: number): void {
-    this.startBytes = bytes;
+  /** What the response said: where it starts (a resumed .partial) and the whole file's size when known. */
+  begin(offset: number, total: number | undefined): void {
+    this.start = performance.now(); // not counting the hashing of a resumed .partial, nor the request
+    this.startBytes = offset;
+    this.total = total ?? this.total;
+    this.update(offset);
   }
 
   line(done: number): string {
@@ -47,30 +90,20 @@ export class DownloadProgress {
     const rate = elapsed > 0 ? (done - this.startBytes) / elapsed : 0;
     const total = this.total;
     const eta = total !== undefined && rate > 0 ? Math.max(0, total - done) / rate : Number.POSITIVE_INFINITY;
-    const width = 24;
-    const filled = total ? Math.min(width, Math.round((done / total) * width)) : 0;
-    const bar = total ? ` [${'#'.repeat(filled)}${'.'.repeat(width - filled)}]` : '';
     const amount = total !== undefined ? `${megabytes(done)}/${megabytes(total)} MB` : `${megabytes(done)} MB`;
-    return `${this.label}${bar} ${amount}  ${(rate / MB).toFixed(1)} MB/s  ETA ${clock(eta)}`;
+    const resumed = this.startBytes > 0 ? ` (resumed at ${megabytes(this.startBytes)} MB)` : '';
+    return `${this.label}${bar(done, total)} ${amount}  ${(rate / MB).toFixed(1)} MB/s  ETA ${clock(eta)}${resumed}`;
   }
 
   update(done: number): void {
-    if (performance.now() - this.lastPrint < (this.tty ? 100 : 5000)) return;
-    this.print(done);
+    this.status.update(this.line(done));
   }
 
-  /** A message on its own line (a retry) without garbling the bar. */
   log(message: string): void {
-    this.stream.write(this.tty ? `\r\x1b[K${message}\n` : `${message}\n`);
+    this.status.log(message);
   }
 
   finish(done: number): void {
-    this.print(done);
-    if (this.tty) this.stream.write('\n');
-  }
-
-  private print(done: number): void {
-    this.stream.write(this.tty ? `\r${this.line(done)}\x1b[K` : `${this.line(done)}\n`);
-    this.lastPrint = performance.now();
+    this.status.finish(this.line(done));
   }
 }

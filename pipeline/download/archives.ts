@@ -4,8 +4,9 @@
 import { closeSync, existsSync, mkdirSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJson, writeJsonAtomic } from '../manifest.js';
-import { downloadFile, hashFile, type DownloadOptions } from './file.js';
-import { DownloadError } from './http.js';
+// The engine-free downloader shared with pretrained weights (not models/index.ts, which pulls in the engine).
+import { downloadFile, hashFile, type DownloadOptions } from '../../models/weights/download.js';
+import { DownloadError } from '../../models/weights/http.js';
 
 export const ARCHIVE_MANIFEST = 'manifest.json';
 
@@ -48,6 +49,12 @@ export interface FetchArchiveOptions extends Pick<DownloadOptions, 'attempts' | 
   sha256?: string;
   log: (line: string) => void;
 }
+
+// A 2 GB archive from a slow academic server earns more patience than a weights file: attempts per
+// mirror, the first back-off (doubled after), and how long no data may arrive.
+const ARCHIVE_ATTEMPTS = 5;
+const ARCHIVE_BACKOFF_MS = 2000;
+const ARCHIVE_STALL_MS = 60_000;
 
 const RAR_MAGIC = Buffer.from('Rar!\x1a\x07', 'latin1'); // RAR 4 adds \0, RAR 5 \x01\0
 
@@ -96,7 +103,11 @@ export async function fetchArchive(dir: string, name: string, options: FetchArch
     if (existsSync(partial) && readJson<{ url?: string }>(`${partial}.json`)?.url !== url) rmSync(partial, { force: true });
     writeJsonAtomic(`${partial}.json`, { url });
     try {
-      const got = await downloadFile(url, dest, { ...options, sha256: expected, label: name });
+      const got = await downloadFile(url, dest, {
+        attempts: options.attempts ?? ARCHIVE_ATTEMPTS, backoffMs: options.backoffMs ?? ARCHIVE_BACKOFF_MS,
+        stallTimeoutMs: options.stallTimeoutMs ?? ARCHIVE_STALL_MS, progress: options.progress,
+        signal: options.signal, sha256: expected, label: name,
+      });
       rmSync(`${partial}.json`, { force: true });
       const head = notRar(dest);
       if (head) {

@@ -8,7 +8,7 @@
 // also keeps a member's name from reaching outside it.
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { CountProgress, type ProgressStream } from './progress.js';
+import { bar as fillBar, StatusLine, type ProgressStream } from '../../models/weights/progress.js';
 import { ArchiveError, extractRar, listRar, type RarMember } from './rar.js';
 
 export const SPLITS_FOLDER = 'testTrainMulti_7030_splits';
@@ -27,6 +27,31 @@ export interface VideosResult {
   skipped: string[];
   /** Clips written by this run. */
   clips: number;
+}
+
+/** `label [####....] 12/51 classes  brush_hair` while extracting, on the downloads' status line. */
+class CountProgress {
+  private readonly status: StatusLine;
+
+  constructor(private readonly label: string, private readonly total: number, private readonly unit: string, stream: ProgressStream) {
+    this.status = new StatusLine(stream);
+  }
+
+  line(done: number, current?: string): string {
+    return `${this.label}${fillBar(done, this.total)} ${done}/${this.total} ${this.unit}${current ? `  ${current}` : ''}`;
+  }
+
+  update(done: number, current?: string): void {
+    this.status.update(this.line(done, current));
+  }
+
+  log(message: string): void {
+    this.status.log(message);
+  }
+
+  finish(done: number): void {
+    this.status.finish(this.line(done));
+  }
 }
 
 /** The fix that goes with an unreadable archive: the damaged file is what must go. */

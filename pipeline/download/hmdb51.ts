@@ -8,7 +8,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fetchArchive, readArchiveManifest, recordArchive, type ArchiveRecord } from './archives.js';
 import { extractSplits, extractVideos, listClassArchives, SPLITS_FOLDER, type VideosResult } from './extract.js';
-import type { ProgressStream } from './progress.js';
+import type { ProgressStream } from '../../models/weights/progress.js';
 
 export const VIDEOS_ARCHIVE = 'hmdb51_org.rar';
 export const SPLITS_ARCHIVE = 'test_train_splits.rar';
