@@ -35,6 +35,20 @@ export interface TrainJobIo {
   signal?: AbortSignal;
 }
 
+/**
+ * Runs a write of `path`, turning a failure (a full disk, a folder in the way) into a message that
+ * says what was kept: every file is written to a temporary name and renamed, so the last good
+ * version is still there.
+ */
+async function writing<T>(path: string, what: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write();
+  } catch (e) {
+    throw new Error(`could not write the ${what} to ${path} (${(e as Error).message}); the previous ${what} there is intact. `
+      + 'Free some disk space (or fix the folder) and continue with --resume');
+  }
+}
+
 /** The settings a checkpoint must share with a resumed run (see checkpoint.ts). */
 function checkpointSettings(o: TrainOptions, frames: string, classes: string[]): CheckpointSettings {
   return {
@@ -123,7 +137,7 @@ export async function trainHmdb(o: TrainOptions, io: TrainJobIo = {}): Promise<T
     rnnHiddenSize: model.rnn.hiddenSize, rnnNumLayers: model.rnn.numLayers, bestEpoch, valLoss,
     settings: { ...settings, epochs: o.epochs },
   });
-  const save = (s: TrainState) => saveCheckpoint(checkpointPath, { settings, state: s, model, optimizer, scheduler });
+  const save = (s: TrainState) => writing(checkpointPath, 'checkpoint', () => saveCheckpoint(checkpointPath, { settings, state: s, model, optimizer, scheduler }));
   let bar: ProgressBar | undefined;
   let sinceCheckpoint = 0;
 
@@ -131,7 +145,7 @@ export async function trainHmdb(o: TrainOptions, io: TrainJobIo = {}): Promise<T
     model, forward, optimizer, scheduler, train, val, epochs: o.epochs, sanityCheck: o.sanityCheck, resume: state,
     resumeBestWeights: resumeBest, log,
     onBest: async (epoch, valLoss) => {
-      await writeBestWeights(o.out, model, classMap(epoch, valLoss));
+      await writing(join(o.out, WEIGHTS_FILE), 'best weights', () => writeBestWeights(o.out, model, classMap(epoch, valLoss)));
     },
     beforeEpoch: (s) => {
       bar = o.progress ? new ProgressBar(`epoch ${s.epoch}`) : undefined;

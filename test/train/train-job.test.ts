@@ -5,7 +5,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,4 +92,12 @@ it('eval:hmdb on the trained weights: metrics over the test split, the per-class
   expect(m.top1).toBe(m.confusion.reduce((s, row, i) => s + row[i]!, 0) / 3);
   expect(readFileSync(m.confusionFiles.png).subarray(1, 4).toString()).toBe('PNG');
   expect(readFileSync(m.confusionFiles.svg, 'utf8')).toContain(m.classes[0]);
+});
+
+it('a checkpoint that cannot be written (here a folder in its place) stops the run with a message that keeps the rest', async () => {
+  const out = join(root, 'blocked');
+  mkdirSync(join(out, 'checkpoint.pt'), { recursive: true });
+  await expect(trainHmdb({ ...options(out), epochs: 1, checkpointEvery: 0 }, { log: () => undefined }))
+    .rejects.toThrow(/could not write the checkpoint to .*checkpoint\.pt \(.*\); the previous checkpoint there is intact\. Free some disk space \(or fix the folder\) and continue with --resume/);
+  expect(existsSync(join(out, 'weights_rnn.pt'))).toBe(true);
 });
