@@ -1,10 +1,10 @@
 // evaluateSplit: trained weights on every clip of a prepared frames folder's split (the test side by
 // default), transformed as validation clips are in training, in eval mode without gradients.
 
-import { noGrad, tensor } from '../../engine/index.js';
 import { VideoDataset } from '../dataset.js';
 import { DataLoader } from '../loader.js';
 import { classificationMetrics, type Metrics } from './metrics.js';
+import { mapClips } from './sources.js';
 import { DEFAULT_WEIGHTS, loadTrainedModel, type TrainedModelOptions } from './trained-model.js';
 
 export interface EvaluateOptions extends TrainedModelOptions {
@@ -40,19 +40,9 @@ export async function evaluateSplit(o: EvaluateOptions): Promise<EvaluateResult>
     }
     if (dataset.length === 0) throw new Error(`${o.frames} has no ${split} clips to evaluate`);
     const loader = new DataLoader(dataset, { batchSize: o.batchSize ?? 16, shuffle: false, numWorkers: o.workers });
-    const logits = new Float32Array(dataset.length * numClasses);
-    let done = 0;
+    let logits: Float32Array;
     try {
-      for await (const b of loader.epoch(0)) {
-        const B = b.y.length;
-        const x = tensor(b.x, { shape: [B, frames, 3, size, size] });
-        const y = noGrad(() => model.call(x));
-        x.dispose();
-        logits.set(await y.data() as Float32Array, done * numClasses);
-        y.dispose();
-        done += B;
-        o.onBatch?.(done, dataset.length);
-      }
+      logits = await mapClips(loader, numClasses, (x) => model.call(x), o.onBatch);
     } finally {
       await loader.close();
     }

@@ -3,7 +3,7 @@
 // computed once per clip and replayed in the loader's order, which turns an epoch from seconds per
 // clip into milliseconds.
 
-import { noGrad, tensor } from '../../engine/index.js';
+import { noGrad, type Tensor, tensor } from '../../engine/index.js';
 import type { Resnt18Rnn } from '../../models/index.js';
 import type { DataLoader } from '../loader.js';
 import type { BatchSource, SourceBatch } from './epoch.js';
@@ -37,32 +37,42 @@ export interface ClipFeatures {
   features: number;
 }
 
+/**
+ * Runs `fn` without gradients on every batch of an unshuffled loader's clips [B, T, 3, S, S] and
+ * gathers its outputs, `width` values per clip, in dataset order.
+ */
+export async function mapClips(loader: DataLoader, width: number, fn: (clips: Tensor) => Tensor, onBatch?: (done: number, total: number) => void): Promise<Float32Array> {
+  if (loader.shuffle) throw new Error('mapClips: pass an unshuffled loader (outputs are stored in dataset order)');
+  const { frames, size } = loader.dataset.options;
+  const N = loader.dataset.length;
+  const out = new Float32Array(N * width);
+  let done = 0;
+  for await (const b of loader.epoch(0)) {
+    const B = b.y.length;
+    const x = tensor(b.x, { shape: [B, frames, 3, size, size] });
+    const y = noGrad(() => fn(x));
+    x.dispose();
+    out.set(await y.data() as Float32Array, done * width);
+    y.dispose();
+    done += B;
+    onBatch?.(done, N);
+  }
+  return out;
+}
+
 /** Runs the model's CNN half once over every clip (eval mode, no gradients). */
 export async function computeClipFeatures(model: Resnt18Rnn, loader: DataLoader, onBatch?: (done: number, total: number) => void): Promise<ClipFeatures> {
-  const { frames, size, augment } = loader.dataset.options;
+  const { frames, augment } = loader.dataset.options;
   if (augment) throw new Error('computeClipFeatures: the dataset augments its clips, so features cannot be computed once; use --no-augment');
-  if (loader.shuffle) throw new Error('computeClipFeatures: pass an unshuffled loader (features are stored in dataset order)');
   const F = model.rnn.inputSize;
-  const N = loader.dataset.length;
-  const data = new Float32Array(N * frames * F);
   const wasTraining = model.baseModel.training;
   model.baseModel.eval();
-  let done = 0;
   try {
-    for await (const b of loader.epoch(0)) {
-      const B = b.y.length;
-      const x = tensor(b.x, { shape: [B, frames, 3, size, size] });
-      const features = noGrad(() => model.clipFeatures(x));
-      x.dispose();
-      data.set(await features.data() as Float32Array, done * frames * F);
-      features.dispose();
-      done += B;
-      onBatch?.(done, N);
-    }
+    const data = await mapClips(loader, frames * F, (x) => model.clipFeatures(x), onBatch);
+    return { data, clips: loader.dataset.length, frames, features: F };
   } finally {
     model.baseModel.train(wasTraining);
   }
-  return { data, clips: N, frames, features: F };
 }
 
 /** Cached features replayed in the batch order of `order(epoch)` (the DataLoader's seeded shuffle). */
