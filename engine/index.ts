@@ -1,3 +1,4 @@
+/// <reference types="@webgpu/types" preserve="true" />
 // webgrad's public API. Importing it starts creating the GPU device (top-level await), so
 // `import { randn } from 'webgrad'` is all a program needs; a machine without WebGPU gets
 // the error at the first tensor op, with what to install.

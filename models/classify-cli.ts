@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // npm run classify -- <image> [options]: a photo through ResNet18 with ImageNet weights → top-5.
 import { parseArgs } from 'node:util';
 import { classifyImage } from './classify.js';

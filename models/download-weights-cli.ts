@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // npm run download:weights -- [--arch resnet18] [--weights IMAGENET1K_V1]: puts a pretrained weights
 // file in webgrad's cache (verified, resumable), so training and classify find it offline later.
 import { parseArgs } from 'node:util';

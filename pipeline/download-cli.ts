@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // npm run download:hmdb -- --out <dir> [--what videos|splits|all] [options]
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';

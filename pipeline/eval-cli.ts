@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // npm run eval:hmdb -- --frames <dir> --weights <pt>: accuracy on a prepared split, per class,
 // and a confusion-matrix image.
 import { dirname, join } from 'node:path';

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // npm run predict -- <video> [options]: the seed's deployment — top classes of one video.
 import { parseArgs } from 'node:util';
 import { predictVideo } from './train/predict.js';

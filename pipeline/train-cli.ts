@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // npm run train:hmdb -- [options]: the seed's training job (see pipeline/train/ and --help).
 // No --data/--frames: the offline demo. Ctrl-C saves a checkpoint (a second one exits at once).
 import { join, relative } from 'node:path';

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# webgrad-setup (also the second half of `npm run setup`): makes sure this machine can run webgrad —
+# a WebGPU adapter (installing Mesa's software Vulkan driver, lavapipe, where there is none) and a
+# font for the training plots' PNGs. Works from a clone and from an app that installed webgrad
+# (`npx webgrad-setup`). Idempotent and quick when everything is in place.
+set -euo pipefail
+here="$(cd "$(dirname "$(readlink -f "$0")")" && pwd)"
+export XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-/tmp}"
+
+# The training plots' PNGs need a font for their text (the SVGs do not).
+if ! ls /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-dejavu-core >/dev/null 2>&1 \
+      || echo "webgrad setup: could not install fonts-dejavu-core; plot PNGs will have no text" >&2
+  else
+    echo "webgrad setup: no DejaVu font: plot PNGs will have no text (apt-get install -y fonts-dejavu-core)" >&2
+  fi
+fi
+
+if node "$here/check-gpu.mjs" 2>/dev/null; then
+  exit 0
+fi
+echo "webgrad setup: no WebGPU adapter; installing Mesa's lavapipe (software Vulkan)"
+bash "$here/install-lavapipe.sh"
+node "$here/check-gpu.mjs"
