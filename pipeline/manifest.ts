@@ -2,7 +2,10 @@
 //   <out>/prepare.json            the settings the folder was made with (checked before any work)
 //   <out>/<class>/<clip>/meta.json one clip's record, written inside the clip folder before its atomic rename
 //   <out>/manifest.json           every clip of the last run plus the clips that failed, written at the end
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+//   <out>/manifest.shard-i-of-n.json  the same for one shard of a sharded run (shard.ts), which the merge joins
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { frameFileName } from './frames.js';
 
@@ -61,11 +64,26 @@ export function describeSettings(s: PrepareSettings): string {
   return `${s.frames} frames, JPEG quality ${s.jpegQuality}, ${s.sampling}`;
 }
 
-/** Writes via a temporary file and a rename, so a reader never sees half a JSON file. */
+/**
+ * Writes via a temporary file and a rename, so a reader never sees half a JSON file. The temporary name
+ * carries host, pid and a random tag: shards on several machines share one folder, and pids repeat across machines.
+ */
 export function writeJsonAtomic(path: string, value: unknown): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify(value, null, 1) + '\n');
-  renameSync(tmp, path);
+  const tmp = `${path}.${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    writeFileSync(tmp, JSON.stringify(value, null, 1) + '\n');
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/** The order of clips in a manifest and of its failures: by class, then clip (code-unit order, as split.json's). */
+export function sortManifest(clips: ClipRecord[], failed: FailedClip[]): void {
+  const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+  clips.sort((a, b) => cmp(a.class, b.class) || cmp(a.clip, b.clip));
+  failed.sort((a, b) => cmp(a.path, b.path));
 }
 
 export function readJson<T>(path: string): T | undefined {

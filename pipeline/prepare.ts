@@ -1,17 +1,19 @@
 // prepare: a folder of class subfolders of videos in, a folder of 16-frame JPEG clips out.
 // Clips go to worker threads; each clip folder appears atomically, so a stopped run resumes where it was.
+// With `shard`, the run takes its share of the clips and writes a manifest part instead (shard.ts).
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { extname, join, parse, relative, resolve } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { VIDEO_EXTENSIONS, type DecoderChoice } from './extract.js';
 import {
-  defaultSettings, describeSettings, finishedClip, MANIFEST_FILE, readJson, sameSettings, SETTINGS_FILE, writeJsonAtomic,
+  defaultSettings, describeSettings, finishedClip, MANIFEST_FILE, readJson, sameSettings, SETTINGS_FILE, sortManifest, writeJsonAtomic,
   type ClipRecord, type FailedClip, type Manifest, type PrepareSettings,
 } from './manifest.js';
 import { TEMP_PREFIX, type ClipTask } from './prepare-clip.js';
 import type { WorkerReply } from './prepare-worker.js';
 import { ProgressBar } from './progress.js';
+import { listingOf, ownsLeftover, SHARD_RULE, shardFileName, shardOf, type ManifestPart, type Shard } from './shard.js';
 import { startWorker } from './workers.js';
 
 export interface PrepareOptions {
@@ -32,6 +34,11 @@ export interface PrepareOptions {
   log?: (line: string) => void;
   /** Aborting stops the workers; finished clips stay, the next run resumes. */
   signal?: AbortSignal;
+  /**
+   * Take only this shard's clips and write manifest.shard-i-of-n.json instead of manifest.json and
+   * prepare.json; mergeShards joins the parts once every shard has finished.
+   */
+  shard?: Shard;
 }
 
 export interface PrepareSummary {
@@ -45,6 +52,7 @@ export interface PrepareSummary {
   /** Class folders that hold no video. */
   emptyClasses: string[];
   seconds: number;
+  /** manifest.json, or the shard's part. */
   manifest: string;
 }
 
@@ -95,27 +103,64 @@ export function scanVideos(data: string): { classes: string[]; clips: SourceClip
   return { classes, clips, emptyClasses, duplicates };
 }
 
-/** Checks (or records) the settings of the frames folder; throws when it was made with others and force is off. */
-function claimOutput(out: string, settings: PrepareSettings, force: boolean): void {
+/**
+ * Checks the settings of the frames folder, throwing when it was made with others and force is off, and
+ * records them in prepare.json unless `write` is off (a shard only reads: the merge writes prepare.json).
+ * `others` are more records to compare with (the parts of shards that have finished).
+ */
+export function claimOutput(
+  out: string, settings: PrepareSettings, force: boolean, write = true, others: Array<{ file: string; settings: PrepareSettings }> = [],
+): void {
   mkdirSync(out, { recursive: true });
   const file = join(out, SETTINGS_FILE);
   const prev = readJson<{ settings: PrepareSettings }>(file);
-  if (prev?.settings && !sameSettings(prev.settings, settings) && !force) {
+  const records = prev?.settings ? [{ file, settings: prev.settings }, ...others] : others;
+  const clash = records.find((r) => !sameSettings(r.settings, settings));
+  if (clash && !force) {
     throw new PrepareError(
-      `${out} holds frames made with other settings (${describeSettings(prev.settings)}; ${file}), ` +
+      `${out} holds frames made with other settings (${describeSettings(clash.settings)}; ${clash.file}), ` +
         `this run asks for ${describeSettings(settings)}: pass --force to redo them there, or choose another --out`,
     );
   }
-  if (!prev?.settings || !sameSettings(prev.settings, settings)) writeJsonAtomic(file, { version: 1, settings });
+  if (write && (!prev?.settings || !sameSettings(prev.settings, settings))) writeJsonAtomic(file, { version: 1, settings });
 }
 
-/** Removes clip folders left half-made by a stopped run (only our own temporary names). */
-function removeLeftovers(out: string, classes: string[]): void {
+/**
+ * Removes clip folders left half-made by a stopped run (only our own temporary names). A shard removes
+ * only those of its own clips: the others may be another shard's work in progress.
+ */
+export function removeLeftovers(out: string, classes: string[], mine?: { own: Map<string, Set<string>>; all: Map<string, Set<string>> }): void {
   for (const c of classes) {
     const dir = join(out, c);
     if (!existsSync(dir)) continue;
-    for (const name of readdirSync(dir)) if (name.startsWith(TEMP_PREFIX)) rmSync(join(dir, name), { recursive: true, force: true });
+    for (const name of readdirSync(dir)) {
+      if (!name.startsWith(TEMP_PREFIX)) continue;
+      if (mine && !ownsLeftover(name.slice(TEMP_PREFIX.length), mine.own.get(c) ?? new Set(), mine.all.get(c) ?? new Set())) continue;
+      rmSync(join(dir, name), { recursive: true, force: true });
+    }
   }
+}
+
+/** Clip names per class, of the clips for which `keep` holds. */
+function namesByClass(clips: SourceClip[], keep: (s: SourceClip) => boolean = () => true): Map<string, Set<string>> {
+  const m = new Map<string, Set<string>>();
+  for (const s of clips) if (keep(s)) (m.get(s.className) ?? m.set(s.className, new Set()).get(s.className)!).add(s.clip);
+  return m;
+}
+
+/**
+ * One part already written by another shard of the same count, for the settings check: reading one is
+ * enough to stop a shard started with other settings early (the merge compares them all), and reading
+ * all of them would make n shards read n² parts.
+ */
+function otherPart(out: string, shard: Shard): Array<{ file: string; settings: PrepareSettings }> {
+  const re = new RegExp(`^manifest\\.shard-(\\d+)-of-${shard.count}\\.json$`);
+  const name = (existsSync(out) ? readdirSync(out) : []).find((f) => {
+    const m = re.exec(f);
+    return m !== null && Number(m[1]) !== shard.index;
+  });
+  const part = name === undefined ? undefined : readJson<ManifestPart>(join(out, name));
+  return part?.settings ? [{ file: join(out, name!), settings: part.settings }] : [];
 }
 
 export async function prepare(opts: PrepareOptions): Promise<PrepareSummary> {
@@ -126,17 +171,31 @@ export async function prepare(opts: PrepareOptions): Promise<PrepareSummary> {
   const settings = defaultSettings(opts.frames ?? 16, opts.jpegQuality ?? 95);
   const scan = scanVideos(data);
   let sources = scan.clips;
+  let duplicates = scan.duplicates;
   if (opts.classes) {
     const unknown = opts.classes.filter((c) => !scan.classes.includes(c));
     if (unknown.length > 0) throw new PrepareError(`--classes names ${unknown.join(', ')}, which ${data} has no folder for (it has ${scan.classes.join(', ')})`);
-    sources = sources.filter((s) => opts.classes!.includes(s.className));
+    const wanted = new Set(opts.classes);
+    sources = sources.filter((s) => wanted.has(s.className));
+    duplicates = duplicates.filter((d) => wanted.has(duplicateId(data, d.path).split('/')[0]));
   }
   const emptyClasses = scan.emptyClasses.filter((c) => !opts.classes || opts.classes.includes(c));
   for (const c of emptyClasses) log(`warning: class folder ${join(data, c)} holds no video (${VIDEO_EXTENSIONS.join(' ')}); it is left out`);
   if (sources.length === 0) throw new PrepareError(`no videos (${VIDEO_EXTENSIONS.join(' ')}) in the class folders of ${data}`);
 
-  claimOutput(out, settings, opts.force ?? false);
-  removeLeftovers(out, scan.classes);
+  const shard = opts.shard;
+  const listing = shard ? listingOf(sources.map((s) => `${s.className}/${s.clip}`)) : undefined;
+  const mine = (id: string): boolean => !shard || shardOf(id, shard.count) === shard.index;
+  if (shard) {
+    const total = sources.length;
+    sources = sources.filter((s) => mine(`${s.className}/${s.clip}`));
+    duplicates = duplicates.filter((d) => mine(duplicateId(data, d.path)));
+    log(`shard ${shard.index}/${shard.count}: ${sources.length} of the ${total} clips are this shard's`);
+  }
+  claimOutput(out, settings, opts.force ?? false, !shard, shard ? otherPart(out, shard) : []);
+  removeLeftovers(out, scan.classes, shard && {
+    own: namesByClass(scan.clips, (s) => mine(`${s.className}/${s.clip}`)), all: namesByClass(scan.clips),
+  });
 
   const done: ClipRecord[] = [];
   const todo: ClipTask[] = [];
@@ -149,31 +208,57 @@ export async function prepare(opts: PrepareOptions): Promise<PrepareSummary> {
   const resumed = done.length;
   if (resumed > 0) log(`${out}: ${resumed} of ${sources.length} clips already done, resuming`);
 
-  const failed: FailedClip[] = [...scan.duplicates];
-  for (const d of scan.duplicates) log(`skipped ${d.path}: ${d.reason}`);
-  const bar = opts.progress === false || todo.length === 0 ? undefined : new ProgressBar('prepare');
+  const failed: FailedClip[] = [...duplicates];
+  for (const d of duplicates) log(`skipped ${d.path}: ${d.reason}`);
+  const label = shard ? `prepare ${shard.index}/${shard.count}` : 'prepare';
+  const bar = opts.progress === false || todo.length === 0 ? undefined : new ProgressBar(label);
   const state = { done: 0, total: todo.length, failed: 0 };
-  const onFail = (path: string, reason: string): void => {
-    failed.push({ path, reason });
-    state.failed++;
-    (bar ? (l: string) => bar.log(l) : log)(`skipped ${path}: ${reason}`);
-  };
+  const say = (l: string): void => (bar ? bar.log(l) : log(l));
   await runPool(todo, Math.max(1, Math.min(opts.jobs ?? availableParallelism(), todo.length)), opts.signal, (task, reply) => {
+    // a clip that failed here but stands complete now was made by a duplicate of this run (Kubernetes
+    // may start two pods for one index): it is done, whoever did it
+    const other = reply.ok ? undefined : finishedLater(task, settings);
     if (reply.ok) done.push(reply.record);
-    else onFail(task.path, reply.reason);
+    else if (other) {
+      done.push(other);
+      say(`${task.path}: made by another process while this one failed (${reply.reason}); kept`);
+    } else {
+      failed.push({ path: task.path, reason: reply.reason });
+      state.failed++;
+      say(`skipped ${task.path}: ${reply.reason}`);
+    }
     state.done++;
     bar?.update(state);
   });
   bar?.finish(state);
 
-  done.sort((a, b) => (a.class === b.class ? (a.clip < b.clip ? -1 : a.clip > b.clip ? 1 : 0) : a.class < b.class ? -1 : 1));
-  const manifest: Manifest = { version: 1, data, settings, finished: new Date().toISOString(), clips: done, failed };
-  const manifestPath = join(out, MANIFEST_FILE);
-  writeJsonAtomic(manifestPath, manifest);
+  sortManifest(done, failed);
+  const finished = new Date().toISOString();
+  const manifest: Manifest = { version: 1, data, settings, finished, clips: done, failed };
+  const manifestPath = join(out, shard ? shardFileName(shard) : MANIFEST_FILE);
+  if (shard) {
+    const part: ManifestPart = {
+      ...manifest, shard: { ...shard, rule: SHARD_RULE }, classes: [...(opts.classes ?? scan.classes)].sort(), listing: listing!,
+    };
+    writeJsonAtomic(manifestPath, part);
+  } else {
+    writeJsonAtomic(manifestPath, manifest);
+  }
   return {
     clips: done, extracted: done.length - resumed, resumed, failed, emptyClasses,
     seconds: (performance.now() - t0) / 1000, manifest: manifestPath,
   };
+}
+
+/** The clip id (`class/clip`) of a duplicate that scanVideos reported by its path. */
+function duplicateId(data: string, path: string): string {
+  const rel = relative(data, path).split(/[\\/]/);
+  return `${rel[0]}/${parse(rel[rel.length - 1]).name}`;
+}
+
+function finishedLater(task: ClipTask, settings: PrepareSettings): ClipRecord | undefined {
+  const st = statSync(task.path, { throwIfNoEntry: false });
+  return st && finishedClip(join(task.out, task.className, task.clip), settings, st);
 }
 
 /** Runs tasks on `jobs` worker threads, one task per worker at a time; a crashed worker fails its task and is replaced. */

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readJson, writeJsonAtomic } from './manifest.js';
-import { officialSplit, stratifiedShuffleSplit } from './split.js';
+import { findSplitLists, officialSplit, stratifiedShuffleSplit } from './split.js';
 
 export const SPLIT_FILE = 'split.json';
 
@@ -23,13 +23,51 @@ export interface SplitFile {
   unlisted?: string[];
 }
 
-/** Parses `stratified` or `official:1|2|3`. */
+/**
+ * Parses `stratified` or `official:1|2|3`; for the official split, `splitsDir` becomes the folder that
+ * holds the lists (it may name the folder above them, see findSplitLists), so a wrong one fails now.
+ */
 export function parseSplitSpec(value: string, opts: { seed: number; testSize: number; splitsDir?: string }): SplitSpec {
   if (value === 'stratified') return { kind: 'stratified', testSize: opts.testSize, seed: opts.seed };
   const m = /^official:([123])$/.exec(value);
   if (!m) throw new Error(`--split must be 'stratified' or 'official:1', 'official:2', 'official:3', got '${value}'`);
   if (!opts.splitsDir) throw new Error(`--split ${value} needs --splits-dir <folder with HMDB51's <class>_test_split${m[1]}.txt lists>`);
-  return { kind: 'official', split: Number(m[1]), splitsDir: opts.splitsDir };
+  const split = Number(m[1]);
+  return { kind: 'official', split, splitsDir: findSplitLists(opts.splitsDir, split) };
+}
+
+/**
+ * The stratified split cannot be made from these clips: a class has fewer than 2, or the test or
+ * train side would get fewer clips than there are classes. Carries the counts, so a caller can say
+ * which fix applies (--classes with the classes that have enough, another --test-size, the official split).
+ */
+export class SplitTooSmallError extends Error {
+  constructor(
+    message: string,
+    /** Clips per class, in sorted class order. */
+    readonly counts: ReadonlyMap<string, number>,
+    /** Classes with fewer than 2 clips. */
+    readonly tooFew: string[],
+    readonly testSize: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Throws SplitTooSmallError when StratifiedShuffleSplit(test_size) cannot split clips of these counts. */
+function checkStratified(counts: Map<string, number>, testSize: number): void {
+  const tooFew = [...counts].filter(([, n]) => n < 2).map(([c]) => c);
+  const n = [...counts.values()].reduce((a, b) => a + b, 0);
+  const nTest = Math.ceil(testSize * n);
+  let message: string | undefined;
+  if (tooFew.length > 0) {
+    message = `stratified split: every class needs at least 2 clips, and ${tooFew.join(', ')} ${tooFew.length > 1 ? 'have' : 'has'} fewer; add clips or leave ${tooFew.length > 1 ? 'those classes' : 'that class'} out with --classes`;
+  } else if (nTest < counts.size) {
+    message = `stratified split: test size ${testSize} of ${n} clips gives ${nTest} test clips, fewer than the ${counts.size} classes; raise --test-size or use more clips`;
+  } else if (n - nTest < counts.size) {
+    message = `stratified split: test size ${testSize} of ${n} clips leaves ${n - nTest} training clips, fewer than the ${counts.size} classes; lower --test-size or use more clips`;
+  }
+  if (message) throw new SplitTooSmallError(message, counts, tooFew, testSize);
 }
 
 function sameSpec(a: SplitSpec, b: SplitSpec): boolean {
@@ -68,11 +106,12 @@ export function ensureSplit(out: string, clipIds: string[], spec: SplitSpec, res
   }
   let split: SplitFile;
   if (spec.kind === 'stratified') {
-    const y = ids.map((id) => classes.indexOf(id.slice(0, id.indexOf('/'))));
-    const tooFew = classes.filter((_, c) => y.filter((v) => v === c).length < 2);
-    if (tooFew.length > 0) {
-      throw new Error(`stratified split: every class needs at least 2 clips, and ${tooFew.join(', ')} ${tooFew.length > 1 ? 'have' : 'has'} fewer; add clips or leave ${tooFew.length > 1 ? 'those classes' : 'that class'} out with --classes`);
-    }
+    // one pass each, not a scan of the class list per clip: Kinetics has 700 classes and 650k clips
+    const label = new Map(classes.map((c, i) => [c, i]));
+    const y = ids.map((id) => label.get(id.slice(0, id.indexOf('/')))!);
+    const counts = new Map(classes.map((c) => [c, 0]));
+    for (const v of y) counts.set(classes[v], counts.get(classes[v])! + 1);
+    checkStratified(counts, spec.testSize);
     const { train, test } = stratifiedShuffleSplit(y, spec.testSize, spec.seed);
     split = { version: 1, spec, classes, train: train.map((i) => ids[i]), test: test.map((i) => ids[i]) };
   } else {

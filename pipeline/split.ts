@@ -1,6 +1,6 @@
 // Train/test splits: scikit-learn's StratifiedShuffleSplit (same allocation, same seeded shuffles), and
 // HMDB51's official three splits (testTrainMulti_7030_splits).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { RandomState } from './random.js';
 
@@ -37,15 +37,17 @@ export function stratifiedShuffleSplit(y: number[], testSize: number, seed: numb
   const nTest = Math.ceil(testSize * n);
   const nTrain = n - nTest;
   const classes = [...new Set(y)].sort((a, b) => a - b);
-  const counts = classes.map((c) => y.filter((v) => v === c).length);
+  // positions of each class in input order (numpy's stable argsort of the class indices), in one pass
+  const slot = new Map(classes.map((c, i) => [c, i]));
+  const classIndices: number[][] = classes.map(() => []);
+  y.forEach((v, i) => classIndices[slot.get(v)!].push(i));
+  const counts = classIndices.map((ix) => ix.length);
   const tooFew = classes.filter((_, i) => counts[i] < 2);
   if (tooFew.length > 0) throw new Error(`stratified split: every class needs at least 2 clips; class index ${tooFew.join(', ')} has fewer`);
   if (nTrain < classes.length) throw new Error(`stratified split: ${nTrain} training clips cannot cover ${classes.length} classes`);
   if (nTest < classes.length) {
     throw new Error(`stratified split: test size ${testSize} of ${n} clips gives ${nTest} test clips, fewer than the ${classes.length} classes; raise --test-size or use more clips`);
   }
-  // positions of each class in input order (numpy's stable argsort of the class indices)
-  const classIndices = classes.map((c) => y.flatMap((v, i) => (v === c ? [i] : [])));
   const rng = new RandomState(seed);
   const nI = approximateMode(counts, nTrain, rng);
   const tI = approximateMode(counts.map((c, i) => c - nI[i]), nTest, rng);
@@ -53,8 +55,8 @@ export function stratifiedShuffleSplit(y: number[], testSize: number, seed: numb
   const test: number[] = [];
   classes.forEach((_, i) => {
     const perm = rng.permutation(counts[i]).map((p) => classIndices[i][p]);
-    train.push(...perm.slice(0, nI[i]));
-    test.push(...perm.slice(nI[i], nI[i] + tI[i]));
+    for (let j = 0; j < nI[i]; j++) train.push(perm[j]);
+    for (let j = nI[i]; j < nI[i] + tI[i]; j++) test.push(perm[j]);
   });
   return { train: rng.permutation(train), test: rng.permutation(test) };
 }
@@ -68,13 +70,69 @@ export interface OfficialSplit {
   unlisted: string[];
 }
 
+/** The folder inside HMDB51's test_train_splits.rar that holds the lists. */
+export const SPLITS_FOLDER = 'testTrainMulti_7030_splits';
+
+function isDir(path: string): boolean {
+  return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+}
+
+function holdsLists(dir: string, k: number): boolean {
+  return isDir(dir) && readdirSync(dir).some((f) => f.endsWith(`_test_split${k}.txt`));
+}
+
+/**
+ * The folder of HMDB51's `<class>_test_split<k>.txt` lists that `dir` names: `dir` itself, or the lists
+ * one or two levels down as they come out of the archive (`<dir>/testTrainMulti_7030_splits`) and out of
+ * download:hmdb (`<dir>/splits/testTrainMulti_7030_splits`), so --splits-dir may name any of the three.
+ */
+export function findSplitLists(dir: string, k: number): string {
+  if (!existsSync(dir)) throw new Error(`official split: --splits-dir ${dir} does not exist (it should hold ${SPLITS_FOLDER}/<class>_test_split${k}.txt)`);
+  const tried = [dir, join(dir, SPLITS_FOLDER), join(dir, 'splits', SPLITS_FOLDER)];
+  const found = tried.find((d) => holdsLists(d, k));
+  if (found) return found;
+  throw new Error(
+    `official split: no <class>_test_split${k}.txt in ${tried.join(', ')}; pass the folder that npm run download:hmdb -- --what splits `
+      + `extracted (<out>/splits/${SPLITS_FOLDER}) or the one above it`,
+  );
+}
+
+/** The classes that have no list for split k in the lists folder `dir` (as found by findSplitLists). */
+export function classesWithoutLists(dir: string, k: number, classes: string[]): string[] {
+  return classes.filter((c) => !existsSync(join(dir, `${c}_test_split${k}.txt`)));
+}
+
+/**
+ * Looks for HMDB51's lists beside a data folder (in its parent and the parent's subfolders, as download:hmdb
+ * lays out `<out>/videos` next to `<out>/splits`), to suggest a --splits-dir; returns the folder to pass.
+ */
+export function splitListsNear(data: string, k: number): string | undefined {
+  const parent = join(data, '..');
+  if (!isDir(parent)) return undefined;
+  const siblings = readdirSync(parent, { withFileTypes: true })
+    .filter((d) => !d.name.startsWith('.') && (d.isDirectory() || d.isSymbolicLink()))
+    .map((d) => join(parent, d.name))
+    .sort()
+    .slice(0, 200);
+  for (const dir of [parent, ...siblings]) {
+    try {
+      findSplitLists(dir, k);
+      return dir;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
 /**
  * HMDB51's official split k (1..3) from `<dir>/<class>_test_split<k>.txt` (lines `<clip>.avi <0|1|2>`:
- * 1 train, 2 test, 0 unused), matched against the clips on disk, given as `class/clip` ids.
+ * 1 train, 2 test, 0 unused), matched against the clips on disk, given as `class/clip` ids. `dir` may also
+ * be a folder above the lists (see findSplitLists).
  */
 export function officialSplit(dir: string, k: number, classes: string[], clipIds: string[]): OfficialSplit {
   if (![1, 2, 3].includes(k)) throw new Error(`official split: HMDB51 has splits 1, 2 and 3, not ${k}`);
-  if (!existsSync(dir)) throw new Error(`official split: --splits-dir ${dir} does not exist (it should hold testTrainMulti_7030_splits/<class>_test_split${k}.txt)`);
+  dir = findSplitLists(dir, k);
   const onDisk = new Set(clipIds);
   const listed = new Set<string>();
   const out: OfficialSplit = { train: [], test: [], missing: [], unlisted: [] };
