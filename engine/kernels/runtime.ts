@@ -9,6 +9,7 @@
 import { gpu } from '../device/device.js';
 import { debugFlags } from '../device/debug.js';
 import { gpuWait } from '../device/gpu-wait.js';
+import { collectIndexFaults, type FaultMessage, indexFaultSlot } from './index-faults.js';
 
 export interface KernelDef {
   /** Readable specialization key: everything that changes the WGSL. */
@@ -54,11 +55,21 @@ export function reportGpuError(message: string): void {
   gpuErrors.push(message);
 }
 
+/** Makes the next readback wait for `check`; forgotten once settled, so a loop without readbacks does not pile them up. */
+function watch(check: Promise<void>): void {
+  pendingChecks.push(check);
+  void check.finally(() => {
+    const at = pendingChecks.indexOf(check);
+    if (at >= 0) pendingChecks.splice(at, 1);
+  });
+}
+
 async function throwGpuErrors(): Promise<void> {
   await Promise.all(pendingChecks.splice(0));
   if (gpuErrors.length > 0) {
     // Root causes first: a compile error explains the "invalid pipeline" errors after it.
-    const all = gpuErrors.splice(0).sort((a, b) => Number(b.includes('does not compile')) - Number(a.includes('does not compile')));
+    // Identical reports (a bad index seen by an op's forward and again by its backward) are one error.
+    const all = [...new Set(gpuErrors.splice(0))].sort((a, b) => Number(b.includes('does not compile')) - Number(a.includes('does not compile')));
     throw new Error(all.length === 1 ? all[0] : `${all[0]}\n(and ${all.length - 1} more WebGPU errors)`);
   }
 }
@@ -326,15 +337,37 @@ export function copyBuffer(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, ds
   encoder.copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
 }
 
+/**
+ * The index-fault slot (see index-faults.ts) for the dispatch about to be recorded: bind
+ * `binding` as the kernel's last buffer and pass `slot` in its parameters.
+ */
+export function indexFaultBinding(message: FaultMessage): { binding: BufferBinding; slot: number } {
+  const { device } = gpu();
+  let got = indexFaultSlot(device, message);
+  if (!got) {
+    // Every slot is taken by this batch: submitting it collects them.
+    encoder ??= device.createCommandEncoder({ label: 'webgrad batch' });
+    flush();
+    got = indexFaultSlot(device, message)!;
+  }
+  return { binding: { buffer: got.buffer }, slot: got.slot };
+}
+
 /** Submits everything recorded so far. */
 export function flush(): void {
   if (!encoder) return;
   const { device } = gpu();
   if (pass) { pass.end(); pass = undefined; }
+  const faults = collectIndexFaults(device, encoder);
   if (ringUsed > 0) device.queue.writeBuffer(ensureRing(device), 0, ringData, 0, ringUsed * paramSlot);
   device.queue.submit([encoder.finish()]);
   encoder = undefined;
   ringUsed = 0;
+  if (faults) {
+    watch(faults().then((message) => {
+      if (message) reportGpuError(message);
+    }));
+  }
 }
 
 /** Writes host data into a buffer, after everything already recorded (so pooled buffers are safe). */

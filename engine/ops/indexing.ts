@@ -1,9 +1,15 @@
 // gather / index_select / scatter_add, cat / stack, one_hot. gather and scatter_add are
 // each other's backward; cat's backward is narrow.
+//
+// Indices are range-checked on the GPU, not here (that would need a readback per op): an
+// out-of-range one reads as NaN and the next readback throws the op's error, worded by a
+// FaultMessage — PyTorch's "index 5 is out of bounds for dimension 1 with size 3" by default,
+// the caller's own where the index is theirs under another name (a loss's targets).
 
 import { attach } from '../autograd/record.js';
+import { coordsOf, type FaultMessage, type IndexFault } from '../kernels/index-faults.js';
 import { launchGather, launchScatterAdd } from '../kernels/indexing.js';
-import { fmt, normDim, sameShape } from '../tensor/shape.js';
+import { fmt, normDim, type Shape, sameShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { copyInto, view } from './core.js';
 import { eq, to } from './binary.js';
@@ -27,18 +33,47 @@ function checkGatherShapes(op: string, src: Tensor, dim: number, index: Tensor):
   });
 }
 
+/** `5` or `3 indices (-1 to 5)`: what a fault says about the values. */
+function badValues(f: IndexFault, one: string, many: string): string {
+  if (f.count === 1) return `${one} ${f.min}`;
+  return `${f.count} ${many} (${f.min === f.max ? f.min : `${f.min} to ${f.max}`})`;
+}
+
+/**
+ * PyTorch's wording for an index outside [0, size) along `dim`, with the shapes and where the
+ * first bad index is (`position` maps its row-major position in the launched index to a name).
+ */
+function outOfBounds(op: string, dim: number, size: number, shapes: string, position: (first: number) => string): FaultMessage {
+  return (f) => {
+    const verb = f.count === 1 ? 'is' : 'are';
+    const where = f.count === 1 ? `at ${position(f.first)}` : `the first at ${position(f.first)}`;
+    return `${op}: ${badValues(f, 'index', 'indices')} ${verb} out of bounds for dim ${dim} with size ${size} (${shapes}), ${where}`;
+  };
+}
+
+const at = (name: string, shape: Shape) => (first: number) => (shape.length === 0 ? name : `${name}[${coordsOf(shape, first).join(',')}]`);
+
 export function gather(src: Tensor, dim: number, index: Tensor): Tensor {
+  return gatherWith(src, dim, index);
+}
+
+/** gather whose out-of-range indices raise `badIndex`'s message (default: gather's own). */
+export function gatherWith(src: Tensor, dim: number, index: Tensor, badIndex?: FaultMessage): Tensor {
   src.assertAlive('gather');
   index.assertAlive('gather');
   assertIndex(index, 'gather');
   const d = normDim(dim, src.rank, 'gather');
   checkGatherShapes('gather', src, d, index);
+  const [srcShape, indexShape] = [src.shape, index.shape];
+  // Worded only if a fault is reported: no string work per op.
+  const message = badIndex ?? ((f: IndexFault) =>
+    outOfBounds('gather', d, srcShape[d]!, `input ${fmt(srcShape)}, index ${fmt(indexShape)}`, at('index', indexShape))(f));
   const out = Tensor.empty(index.shape, src.dtype);
-  launchGather(view(src), view(index), d, view(out));
-  const srcShape = src.shape;
+  launchGather(view(src), view(index), d, view(out), message);
   return attach(out, 'GatherBackward', [src], (g, [idx]) => {
     const base = zeros(srcShape);
-    const result = scatterAdd(base, d, idx!, g);
+    // The forward reported any bad index already; the same message again is merged with it.
+    const result = scatterAddWith(base, d, idx!, g, message);
     base.dispose();
     return [result];
   }, [index]);
@@ -46,20 +81,39 @@ export function gather(src: Tensor, dim: number, index: Tensor): Tensor {
 
 /** torch.index_select: picks entries of `dim` by a 1-D index (as a gather on an expanded index). */
 export function indexSelect(src: Tensor, dim: number, index: Tensor): Tensor {
+  return indexSelectWith(src, dim, index);
+}
+
+/** indexSelect whose out-of-range indices raise `badIndex`'s message; its `first` is a position in `index`. */
+export function indexSelectWith(src: Tensor, dim: number, index: Tensor, badIndex?: FaultMessage): Tensor {
+  src.assertAlive('indexSelect');
+  index.assertAlive('indexSelect');
   assertIndex(index, 'indexSelect');
   if (index.rank !== 1) throw new Error(`indexSelect: index must be 1-D, got shape ${fmt(index.shape)}`);
   const d = normDim(dim, src.rank, 'indexSelect');
+  const [srcShape, indexShape] = [src.shape, index.shape];
   const shaped = reshape(index, src.shape.map((_, i) => (i === d ? index.numel : 1)));
   const outShape = src.shape.map((s, i) => (i === d ? index.numel : s));
   const expanded = expand(shaped, outShape);
   shaped.dispose();
-  const out = gather(src, d, expanded);
+  // The kernel sees the expanded index: its position along d is the position in `index`, and
+  // each entry of `index` is checked once per element of the other dims.
+  const repeats = outShape.reduce((a, b) => a * b, 1) / Math.max(1, index.numel);
+  const own = (f: IndexFault): IndexFault => ({ ...f, count: f.count / repeats, first: coordsOf(outShape, f.first)[d]! });
+  const message: FaultMessage = badIndex
+    ? (f) => badIndex(own(f))
+    : (f) => outOfBounds('indexSelect', d, srcShape[d]!, `input ${fmt(srcShape)}, index ${fmt(indexShape)}`, at('index', indexShape))(own(f));
+  const out = gatherWith(src, d, expanded, message);
   expanded.dispose();
   return out;
 }
 
 /** self + src added at `index` along `dim` (torch.scatter_add, out of place). */
 export function scatterAdd(self: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
+  return scatterAddWith(self, dim, index, src);
+}
+
+function scatterAddWith(self: Tensor, dim: number, index: Tensor, src: Tensor, badIndex?: FaultMessage): Tensor {
   self.assertAlive('scatterAdd');
   src.assertAlive('scatterAdd');
   assertIndex(index, 'scatterAdd');
@@ -69,11 +123,14 @@ export function scatterAdd(self: Tensor, dim: number, index: Tensor, src: Tensor
     throw new Error(`scatterAdd: index ${fmt(index.shape)} must not be larger than src ${fmt(src.shape)} in any dim`);
   }
   if (src.dtype !== self.dtype) throw new Error(`scatterAdd: src is ${src.dtype} but self is ${self.dtype}`);
+  const [selfShape, indexShape] = [self.shape, index.shape];
+  const message = badIndex ?? ((f: IndexFault) =>
+    outOfBounds('scatterAdd', d, selfShape[d]!, `self ${fmt(selfShape)}, index ${fmt(indexShape)}`, at('index', indexShape))(f));
   const out = Tensor.empty(self.shape, self.dtype);
-  launchScatterAdd(view(self), d, view(index), view(src), view(out));
+  launchScatterAdd(view(self), d, view(index), view(src), view(out), message);
   const srcShape = src.shape;
   return attach(out, 'ScatterAddBackward', [self, src], (g, [idx]) => {
-    const gSrc = gather(g, d, idx!);
+    const gSrc = gatherWith(g, d, idx!, message);
     if (sameShape(gSrc.shape, srcShape)) return [g.viewOf(g.shape, g.strides), gSrc];
     // src may be larger than index: the positions index never reaches get zero gradient.
     const padded = embedInZeros(gSrc, srcShape, 0, 0);

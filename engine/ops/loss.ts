@@ -8,12 +8,20 @@
 //   cross_entropy with label smoothing ε over C classes (aten's
 //   cross_entropy_loss_label_smoothing): (1−ε)·nll + ε/C · smooth, where
 //          smoothᵢ = −Σ_c w[c]·logp[i, c] (0 where ignored), reduced with nll's denominator.
+//
+// A target outside [0, C) that is not ignoreIndex is an error, as in PyTorch, but it is found
+// on the GPU: checking on the host would read the targets back — a GPU sync per loss, one
+// more stall per training step. The gather that picks logp[i, tᵢ] checks every target, makes
+// the loss NaN (never a plausible number) and the next readback (`await loss.item()`,
+// synchronize()) throws `crossEntropy: target 5 is out of bounds for 3 classes (logits [4,3])…`
+// (engine/kernels/index-faults.ts).
 
+import { coordsOf, type FaultMessage } from '../kernels/index-faults.js';
 import { fmt } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { add, div, mul, mulScalar, ne, sub, where } from './binary.js';
 import { assertFloat, mapNew } from './core.js';
-import { gather, indexSelect } from './indexing.js';
+import { gatherWith, indexSelectWith } from './indexing.js';
 import { mean, sum } from './reduce.js';
 import { logSoftmax } from './softmax.js';
 import { neg, square } from './unary.js';
@@ -60,6 +68,20 @@ function checkTargets(op: string, input: Tensor, target: Tensor, weight: Tensor 
   return classes;
 }
 
+/** The error a target outside [0, classes) raises at the next readback; `first` is its position in the target. */
+function badTarget(op: string, input: Tensor, target: Tensor, classes: number, ignoreIndex: number): FaultMessage {
+  const [inputShape, targetShape] = [input.shape, target.shape];
+  const what = op === 'nllLoss' ? 'log-probabilities' : 'logits';
+  return (f) => {
+    const where = targetShape.length === 0 ? 'target' : `target[${coordsOf(targetShape, f.first).join(',')}]`;
+    const values = f.count === 1
+      ? `target ${f.min} is`
+      : `${f.count} targets (${f.min === f.max ? f.min : `${f.min} to ${f.max}`}) are`;
+    return `${op}: ${values} out of bounds for ${classes} classes (${what} ${fmt(inputShape)}), ` +
+      `${f.count === 1 ? 'at' : 'the first at'} ${where}; targets must be class indices in [0, ${classes}) or ignoreIndex (${ignoreIndex})`;
+  };
+}
+
 interface Picked {
   /** −w[t]·logp[t] per item, 0 where ignored (target's shape). */
   perItem: Tensor;
@@ -68,19 +90,20 @@ interface Picked {
   valid: Tensor;
 }
 
-function pick(logp: Tensor, target: Tensor, weight: Tensor | null | undefined, ignoreIndex: number): Picked {
+function pick(logp: Tensor, target: Tensor, weight: Tensor | null | undefined, ignoreIndex: number, badIndex: FaultMessage): Picked {
   const classDim = logp.rank === 1 ? 0 : 1;
   const valid = ne(target, ignoreIndex);
   // Ignored targets (usually −100) would index out of range: read class 0 and mask it out.
   const safe = where(valid, target, 0);
+  // A size-1 class dim inserted: positions in idx are positions in target.
   const idx = unsqueeze(safe, classDim);
-  const gathered = gather(logp, classDim, idx);
+  const gathered = gatherWith(logp, classDim, idx, badIndex);
   const logpAtTarget = reshape(gathered, target.shape);
   let itemWeight: Tensor;
   if (weight) {
     const w = detach(weight);
     const flat = reshape(safe, [safe.numel]);
-    const picked = indexSelect(w, 0, flat);
+    const picked = indexSelectWith(w, 0, flat, badIndex);
     const shaped = reshape(picked, target.shape);
     itemWeight = where(valid, shaped, 0);
     for (const t of [w, flat, picked, shaped]) t.dispose();
@@ -105,8 +128,10 @@ function reduce(perItem: Tensor, itemWeight: Tensor, reduction: Reduction, op: s
 
 /** F.nll_loss(logProbs [N,C,…] or [C], target int32 [N,…] or []). */
 export function nllLoss(logProbs: Tensor, target: Tensor, options: NllLossOptions = {}): Tensor {
-  checkTargets('nllLoss', logProbs, target, options.weight);
-  const { perItem, itemWeight, valid } = pick(logProbs, target, options.weight, options.ignoreIndex ?? -100);
+  const classes = checkTargets('nllLoss', logProbs, target, options.weight);
+  const ignoreIndex = options.ignoreIndex ?? -100;
+  const badIndex = badTarget('nllLoss', logProbs, target, classes, ignoreIndex);
+  const { perItem, itemWeight, valid } = pick(logProbs, target, options.weight, ignoreIndex, badIndex);
   return using([perItem, itemWeight, valid], reduce(perItem, itemWeight, options.reduction ?? 'mean', 'nllLoss'));
 }
 
@@ -118,7 +143,9 @@ export function crossEntropy(logits: Tensor, target: Tensor, options: CrossEntro
   const reduction = options.reduction ?? 'mean';
   const classDim = logits.rank === 1 ? 0 : 1;
   const logp = logSoftmax(logits, classDim);
-  const { perItem, itemWeight, valid } = pick(logp, target, options.weight, options.ignoreIndex ?? -100);
+  const ignoreIndex = options.ignoreIndex ?? -100;
+  const badIndex = badTarget('crossEntropy', logits, target, classes, ignoreIndex);
+  const { perItem, itemWeight, valid } = pick(logp, target, options.weight, ignoreIndex, badIndex);
   const temps = [logp, perItem, itemWeight, valid];
   const nll = reduce(perItem, itemWeight, reduction, 'crossEntropy');
   if (smoothing === 0) return using(temps, nll);

@@ -50,6 +50,75 @@ describe('losses: errors and gradcheck', () => {
   });
 });
 
+describe('losses: targets out of range (checked on the GPU, thrown at the next readback)', () => {
+  const logits = () => wg.tensor([[1, 2, 3], [1, 2, 3], [1, 2, 3], [1, 2, 3]]);
+
+  it('crossEntropy: the next item() throws naming the target, the classes and the logits; the value is NaN', async () => {
+    const x = logits();
+    const target = wg.tensor([0, 2, 5, 1], { dtype: 'int32' });
+    const loss = wg.crossEntropy(x, target);
+    await expect(loss.item()).rejects.toThrow(
+      'crossEntropy: target 5 is out of bounds for 3 classes (logits [4,3]), at target[2]; targets must be class indices in [0, 3) or ignoreIndex (-100)');
+    // The error is reported once; what the loss holds is NaN, not a plausible number.
+    expect(await loss.item()).toBeNaN();
+    // The engine goes on: a valid target afterwards gives a number and no error.
+    const good = wg.crossEntropy(x, wg.tensor([0, 2, 1, 1], { dtype: 'int32' }));
+    expect(Number.isFinite(await good.item())).toBe(true);
+  });
+
+  it('several bad targets (negative, too large): counted, extremes and the first position; any readback throws', async () => {
+    const x = wg.randn([2, 3, 2, 2]);
+    const target = wg.tensor([[[0, 1], [2, 3]], [[-1, 0], [7, 1]]], { dtype: 'int32' });
+    const loss = wg.crossEntropy(x, target, { reduction: 'none' });
+    const unrelated = wg.tensor([1, 2]);
+    await expect(unrelated.data()).rejects.toThrow(
+      'crossEntropy: 3 targets (-1 to 7) are out of bounds for 3 classes (logits [2,3,2,2]), the first at target[0,1,1]');
+    const values = Array.from(await loss.data());
+    expect(values.map((v) => Number.isNaN(v))).toEqual([false, false, false, true, true, false, true, false]);
+  });
+
+  it('synchronize() throws too; ignoreIndex is not an error; weights and label smoothing keep the NaN', async () => {
+    const x = logits();
+    const ignored = wg.crossEntropy(x, wg.tensor([0, -100, 2, 1], { dtype: 'int32' }));
+    await wg.synchronize();
+    expect(Number.isFinite(await ignored.item())).toBe(true);
+    const target = wg.tensor([0, 3, 1, 1], { dtype: 'int32' });
+    const weighted = wg.crossEntropy(x, target, { weight: wg.tensor([1, 2, 3]), labelSmoothing: 0.1, ignoreIndex: 9 });
+    await expect(wg.synchronize()).rejects.toThrow(/^crossEntropy: target 3 is out of bounds for 3 classes \(logits \[4,3\]\), at target\[1\]; .*ignoreIndex \(9\)$/);
+    expect(await weighted.item()).toBeNaN();
+  });
+
+  it('nllLoss names the log-probabilities; a 0-d target is "target"', async () => {
+    const loss = wg.nllLoss(wg.tensor([-1, -2, -3]), wg.tensor(4, { dtype: 'int32' }));
+    await expect(loss.item()).rejects.toThrow(/^nllLoss: target 4 is out of bounds for 3 classes \(log-probabilities \[3\]\), at target;/);
+  });
+
+  it('backward through a bad target reports the same error once, and leaves no error behind', async () => {
+    const x = wg.randn([4, 3], { requiresGrad: true });
+    const loss = wg.crossEntropy(x, wg.tensor([0, 1, 2, 3], { dtype: 'int32' }));
+    loss.backward();
+    await expect(x.grad!.data()).rejects.toThrow(/^crossEntropy: target 3 is out of bounds for 3 classes \(logits \[4,3\]\), at target\[3\]; [^\n]*$/);
+    await wg.synchronize();
+  });
+
+  it('gather, indexSelect and scatterAdd raise PyTorch\'s out-of-bounds error instead of clamping', async () => {
+    const src = wg.tensor([[1, 2, 3], [4, 5, 6]]);
+    const g = wg.gather(src, 1, wg.tensor([[0, 3], [1, 2]], { dtype: 'int32' }));
+    await expect(g.data()).rejects.toThrow('gather: index 3 is out of bounds for dim 1 with size 3 (input [2,3], index [2,2]), at index[0,1]');
+    expect(Array.from(await g.data()).map((v) => (Number.isNaN(v) ? 'NaN' : v))).toEqual([1, 'NaN', 5, 6]);
+    const s = wg.indexSelect(src, 0, wg.tensor([1, 0, 2, -1], { dtype: 'int32' }));
+    await expect(s.data()).rejects.toThrow('indexSelect: 2 indices (-1 to 2) are out of bounds for dim 0 with size 2 (input [2,3], index [4]), the first at index[2]');
+    const ints = wg.indexSelect(wg.tensor([7, 8], { dtype: 'int32' }), 0, wg.tensor([1, 2], { dtype: 'int32' }));
+    await expect(ints.data()).rejects.toThrow(/^indexSelect: index 2 is out of bounds/);
+    expect(Array.from(await ints.data())).toEqual([8, 0]);
+    const sc = wg.scatterAdd(wg.zeros([3]), 0, wg.tensor([0, 4, 2], { dtype: 'int32' }), wg.ones([3]));
+    await expect(sc.data()).rejects.toThrow('scatterAdd: index 4 is out of bounds for dim 0 with size 3 (self [3], index [3]), at index[1]');
+    expect(Array.from(await sc.data())).toEqual([1, 0, 1]);
+    // In-range indices: no error, exact values.
+    expect(await wg.gather(src, 1, wg.tensor([[2], [0]], { dtype: 'int32' })).toArray()).toEqual([[3], [4]]);
+  });
+});
+
 describe('dropout', () => {
   it('training: zeroes about p of the elements, scales the rest by 1/(1-p)', async () => {
     wg.manualSeed(1);
