@@ -1,10 +1,10 @@
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { officialSplit, stratifiedShuffleSplit } from '../../pipeline/split.js';
+import { classesWithoutLists, findSplitLists, officialSplit, splitListsNear, stratifiedShuffleSplit } from '../../pipeline/split.js';
 import { RandomState } from '../../pipeline/random.js';
 import { resolveClasses } from '../../pipeline/classes.js';
-import { ensureSplit, parseSplitSpec } from '../../pipeline/split-file.js';
+import { ensureSplit, parseSplitSpec, SplitTooSmallError } from '../../pipeline/split-file.js';
 import { SPLITS, tempDir } from './helpers.js';
 
 interface Case { name: string; y: number[]; test_size: number; seed: number; train: number[]; test: number[] }
@@ -78,6 +78,28 @@ describe('official HMDB51 split', () => {
     expect(s.train.length + s.test.length).toBe(99);
   });
 
+  it('finds the lists from the folder above them, and from download:hmdb’s --out', () => {
+    const root = tempDir('splits-layout');
+    mkdirSync(join(root, 'dl/splits'), { recursive: true });
+    symlinkSync(SPLITS, join(root, 'dl/splits/testTrainMulti_7030_splits'));
+    const above = join(SPLITS, '..');
+    for (const dir of [SPLITS, above, join(root, 'dl/splits'), join(root, 'dl')]) {
+      expect(readdirSync(findSplitLists(dir, 2))).toContain('wave_test_split2.txt');
+      expect(officialSplit(dir, 1, ['wave'], []).missing).toHaveLength(100);
+    }
+    expect(parseSplitSpec('official:3', { seed: 0, testSize: 0.1, splitsDir: above })).toEqual({ kind: 'official', split: 3, splitsDir: join(above, 'testTrainMulti_7030_splits') });
+    expect(() => findSplitLists(root, 1)).toThrow(/no <class>_test_split1\.txt in .*splits-layout[^,]*, .*testTrainMulti_7030_splits, .*download:hmdb -- --what splits/);
+    expect(() => parseSplitSpec('official:1', { seed: 0, testSize: 0.1, splitsDir: join(root, 'nope') })).toThrow(/--splits-dir .*nope does not exist/);
+    expect(classesWithoutLists(SPLITS, 1, ['wave', 'red-green-blue'])).toEqual(['red-green-blue']);
+    // beside a data folder: <out>/videos next to <out>/splits, or the shared hmdb51-mini next to hmdb51-splits
+    mkdirSync(join(root, 'dl/videos'));
+    expect(splitListsNear(join(root, 'dl/videos'), 1)).toBe(join(root, 'dl'));
+    expect(splitListsNear(join(SPLITS, '../../hmdb51-mini'), 1)).toBe(above);
+    expect(splitListsNear(join(root, 'dl/splits/testTrainMulti_7030_splits'), 1)).toBe(join(root, 'dl/splits'));
+    mkdirSync(join(root, 'lone/videos'), { recursive: true });
+    expect(splitListsNear(join(root, 'lone/videos'), 1)).toBeUndefined();
+  });
+
   it('names the file and line of a malformed list, and a missing list', () => {
     const dir = tempDir('splits');
     writeFileSync(join(dir, 'clap_test_split1.txt'), 'a.avi 1 \nb.avi x\n');
@@ -120,6 +142,29 @@ describe('split.json', () => {
     expect(() => ensureSplit(out, ids.slice(1), spec)).toThrow(/not in the frames folder.*--resplit/);
     expect(() => ensureSplit(out, ids, { ...spec, seed: 2 })).toThrow(/seed 1.*seed 2.*--resplit/);
     expect(ensureSplit(out, [...ids, 'b/7'], spec, true).reused).toBe(false);
+  });
+
+  it('a stratified split the clips cannot make throws SplitTooSmallError with the counts per class', () => {
+    const out = tempDir('splitfile');
+    const few = ['a/1', 'a/2', 'a/3', 'b/1', 'c/1', 'c/2'];
+    let err: unknown;
+    try {
+      ensureSplit(out, few, spec);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(SplitTooSmallError);
+    const e = err as SplitTooSmallError;
+    // the message train:hmdb's test also reads
+    expect(e.message).toBe('stratified split: every class needs at least 2 clips, and b has fewer; add clips or leave that class out with --classes');
+    expect([...e.counts]).toEqual([['a', 3], ['b', 1], ['c', 2]]);
+    expect(e.tooFew).toEqual(['b']);
+    // 2 clips in each of 4 classes: 10 % is 1 test clip for 4 classes
+    const pairs = ['a', 'b', 'c', 'd'].flatMap((c) => [`${c}/1`, `${c}/2`]);
+    expect(() => ensureSplit(out, pairs, { ...spec, testSize: 0.1 })).toThrow(SplitTooSmallError);
+    expect(() => ensureSplit(out, pairs, { ...spec, testSize: 0.1 })).toThrow(/1 test clips, fewer than the 4 classes; raise --test-size/);
+    expect(() => ensureSplit(out, pairs, { ...spec, testSize: 0.9 })).toThrow(/leaves 0 training clips, fewer than the 4 classes; lower --test-size/);
+    expect(ensureSplit(out, pairs, { ...spec, testSize: 0.5 }).split.test).toHaveLength(4);
   });
 
   it('parses --split values', () => {
