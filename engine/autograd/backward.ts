@@ -1,6 +1,7 @@
 // The reverse pass: topological order over the nodes reachable from the root, each
 // node's backward run once with the sum of the gradients flowing into it, leaf gradients
-// accumulated into `.grad`. Every intermediate gradient is disposed as soon as it is used.
+// accumulated into `.grad` (and the gradient of a non-leaf that asked for it with
+// retainGrad(), as a copy). Every intermediate gradient is disposed as soon as it is used.
 
 import { keep } from '../tensor/memory.js';
 import { fmt, sameShape } from '../tensor/shape.js';
@@ -54,9 +55,10 @@ function topoOrder(root: GradNode): { order: GradNode[]; deps: Map<GradNode, num
   return { order, deps };
 }
 
+/** Adds `grad` (a handle it takes over) into `leaf.grad`: a leaf, or a non-leaf retaining its gradient. */
 function accumulateLeaf(m: GradMath, leaf: Tensor, grad: Tensor): void {
   if (!sameShape(leaf.shape, grad.shape)) {
-    throw new Error(`backward: internal error: gradient ${fmt(grad.shape)} does not match leaf ${fmt(leaf.shape)}`);
+    throw new Error(`backward: internal error: gradient ${fmt(grad.shape)} does not match tensor ${fmt(leaf.shape)}`);
   }
   if (leaf.disposed) {
     grad.dispose();
@@ -108,6 +110,8 @@ export function runBackward(root: Tensor, gradient: Tensor | undefined, options:
           if (!options.retainGraph) node.freeSaved();
           continue;
         }
+        // g is complete here (every consumer of the node's output has contributed to it).
+        for (const t of node.retainers) accumulateLeaf(m, t, keep(g.viewOf(g.shape, g.strides)));
         const grads = node.backwardFn(g, node.savedTensors());
         // One owned handle per destination, all made before any is consumed: a backward may
         // return the same tensor for several inputs (add), or g itself, and accumulating into

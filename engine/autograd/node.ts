@@ -13,6 +13,8 @@ export type BackwardFn = (gradOutput: Tensor, saved: readonly Tensor[]) => Array
 export class GradNode {
   refs = 0;
   consumed = false;
+  /** Non-leaf outputs whose gradient backward keeps in their .grad (Tensor.retainGrad()). */
+  readonly retainers = new Set<Tensor>();
   private savedVersions: number[];
 
   constructor(

@@ -11,6 +11,18 @@ import { Storage } from './storage.js';
 
 export type NestedArray = number | boolean | NestedArray[];
 
+// PyTorch warns (once) when the .grad of a non-leaf is read: backward never fills it, so the
+// null that comes back is almost always a bug — the wrong tensor, or a missing retain_grad().
+let warnedNonLeafGrad = false;
+
+function warnNonLeafGrad(t: Tensor): void {
+  if (warnedNonLeafGrad) return;
+  warnedNonLeafGrad = true;
+  console.warn(`webgrad: the .grad of ${t.toString()} is being read, but it is not a leaf tensor, so backward() does not ` +
+    'fill its .grad. Call .retainGrad() on it before backward() if you want its gradient, or read the .grad of the ' +
+    'leaf tensor you created with requiresGrad. (This warning is shown once.)');
+}
+
 export class Tensor {
   readonly shape: readonly number[];
   readonly strides: readonly number[];
@@ -21,6 +33,7 @@ export class Tensor {
   gradFn: GradNode | null = null;
   private _requiresGrad = false;
   private _grad: Tensor | null = null;
+  private _retainsGrad = false;
   private _disposed = false;
 
   /** Internal: wraps a storage reference that the caller hands over (not retained again). */
@@ -75,13 +88,40 @@ export class Tensor {
     return this;
   }
 
-  /** Accumulated gradient; assigning keeps the new value alive outside tidy scopes and frees the old. */
-  get grad(): Tensor | null { return this._grad; }
+  /**
+   * Accumulated gradient; assigning keeps the new value alive outside tidy scopes and frees the
+   * old. Filled by backward() for leaves, and for non-leaves only after retainGrad() (reading
+   * it on another non-leaf warns once, as in PyTorch).
+   */
+  get grad(): Tensor | null {
+    if (!this.isLeaf && !this._retainsGrad) warnNonLeafGrad(this);
+    return this._grad;
+  }
   set grad(value: Tensor | null) {
     if (value === this._grad) return;
     if (value && !value.disposed) keep(value);
     this._grad?.dispose();
     this._grad = value;
+  }
+
+  /** Whether backward() keeps this non-leaf's gradient in .grad (see retainGrad). */
+  get retainsGrad(): boolean { return this._retainsGrad; }
+
+  /**
+   * Makes backward() fill .grad of this non-leaf tensor too (torch's retain_grad()), accumulating
+   * over backward calls as a leaf's does. Leaves keep their gradient anyway: a no-op for them.
+   */
+  retainGrad(): this {
+    this.assertAlive('retainGrad');
+    if (!this.requiresGrad) {
+      throw new Error(`retainGrad: ${this.toString()} does not require grad, so it has no gradient to retain; ` +
+        'set requiresGrad on the inputs it is computed from');
+    }
+    if (this.gradFn && !this._retainsGrad) {
+      this._retainsGrad = true;
+      this.gradFn.retainers.add(this);
+    }
+    return this;
   }
 
   /** Releases the GPU memory now (views and saved copies keep theirs). Idempotent. */
@@ -92,6 +132,7 @@ export class Tensor {
     this.storage.release();
     const node = this.gradFn;
     this.gradFn = null;
+    node?.retainers.delete(this);
     node?.decRef();
   }
 

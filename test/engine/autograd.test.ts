@@ -1,10 +1,61 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as wg from '../../engine/index.js';
 import { attach } from '../../engine/autograd/record.js';
 import { setupGpu } from '../helpers/gpu.js';
 import { collectGarbage } from '../helpers/gc.js';
 
 beforeAll(setupGpu);
+
+// First in the file: the warning is once per process (each test file runs in its own).
+describe('.grad of a non-leaf: warned once, as in PyTorch; retainGrad() keeps it', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('reading .grad of a non-leaf warns once per process (and is null); leaves and retained non-leaves do not warn', async () => {
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const x = wg.tensor([1, 2, 3], { requiresGrad: true });
+    const y = x.mul(2);
+    y.sum().backward();
+    expect(x.grad).not.toBeNull();
+    expect(wg.tensor([1]).grad).toBeNull();
+    expect(warn).not.toHaveBeenCalled();
+    expect(y.grad).toBeNull();
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]![0])).toMatch(/the \.grad of tensor\(\[3\], float32, gradFn=\w+\) is being read, but it is not a leaf tensor.*\.retainGrad\(\)/s);
+    expect(y.grad).toBeNull();
+    expect(x.add(1).grad).toBeNull();
+    expect(warn).toHaveBeenCalledTimes(1);
+  });
+
+  it('y = x.mul(2); y.retainGrad(); y.sum().backward(): y.grad is ones, x.grad twos, no warning', async () => {
+    const warn = vi.spyOn(console, 'warn');
+    const x = wg.tensor([1, 2, 3], { requiresGrad: true });
+    const y = x.mul(2);
+    expect(y.retainGrad()).toBe(y);
+    expect(y.retainsGrad).toBe(true);
+    y.sum().backward();
+    expect(await y.grad!.toArray()).toEqual([1, 1, 1]);
+    expect(await x.grad!.toArray()).toEqual([2, 2, 2]);
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  it('a retained gradient sums every use and accumulates over backward calls; the root can retain its own', async () => {
+    const x = wg.tensor([1, 2], { requiresGrad: true });
+    const y = x.mul(3).retainGrad();
+    const s = y.mul(y).sum().retainGrad();
+    s.backward(undefined, { retainGraph: true });
+    expect(await y.grad!.toArray()).toEqual([6, 12]); // d(y²)/dy = 2y, y = [3, 6]
+    expect(await s.grad!.item()).toBe(1);
+    s.backward();
+    expect(await y.grad!.toArray()).toEqual([12, 24]);
+    expect(await x.grad!.toArray()).toEqual([36, 72]); // 2 × (2y · 3)
+  });
+
+  it('retainGrad on a leaf is a no-op; on a tensor without grad it says why it cannot', () => {
+    const leaf = wg.tensor([1], { requiresGrad: true });
+    expect(leaf.retainGrad()).toBe(leaf);
+    expect(() => wg.tensor([1]).retainGrad()).toThrow(/retainGrad: tensor\(\[1\], float32\) does not require grad/);
+  });
+});
 
 describe('autograd', () => {
   it('accumulates .grad across backward calls and reduces broadcast gradients', async () => {
