@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { resolveClasses } from './classes.js';
+import { HMDB51_CLASSES } from './download/hmdb51.js';
 import { mergeShards } from './merge-shards.js';
 import { prepare, PrepareError, scanVideos } from './prepare.js';
 import { parseShard, shardFileName, type Shard } from './shard.js';
@@ -103,7 +104,8 @@ function adviseSplit(e: SplitTooSmallError, out: string, ids: string[], data: st
   } else {
     official += `\n    (npm run download:hmdb -- --out <dir> --what splits fetches them into <dir>/splits/${SPLITS_FOLDER}; --splits-dir <dir> finds them)`;
   }
-  w(official);
+  // lists found, or classes named as HMDB51's: otherwise (the demo, another dataset) the official split is no fix
+  if (found || classes.some((c) => HMDB51_CLASSES.includes(c))) w(official);
   const enough = classes.filter((c) => e.counts.get(c)! >= 2);
   if (e.tooFew.length > 0 && enough.length >= 2) w(`  - only the ${enough.length} classes with 2 or more clips:\n      ${commandWith(['classes'], ['--classes', enough.join(',')])}`);
   const nTest = Math.ceil(e.testSize * clips);
