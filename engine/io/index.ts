@@ -2,8 +2,8 @@
 // (parse*/serialize*) work anywhere; load*/save* also take Node paths and write atomically.
 
 export {
-  loadTorch, parseTorch, saveTorch, serializeTorch,
-  type TorchValue, type SaveableValue, type LoadTorchOptions, type SaveTorchOptions,
+  loadTorch, parseTorch, saveTorch, serializeTorch, conversionNote,
+  type TorchValue, type SaveableValue, type LoadTorchOptions, type SaveTorchOptions, type DTypeConversion,
 } from './torch.js';
 export {
   loadSafetensors, parseSafetensors, saveSafetensors, serializeSafetensors, readSafetensorsHeader,

@@ -7,6 +7,13 @@
 // Loaded values: tensors → webgrad Tensors (float64/half/bfloat16 → float32; int64/int16/int8/
 // uint8 → int32, int64 range-checked), dicts and OrderedDicts → Map (insertion order kept, keys
 // may be numbers), lists and tuples → arrays. The legacy pre-1.6 format is not read.
+//
+// Converting is the only choice — webgrad has float32, int32, uint32 and bool, no other dtype
+// to keep — so what matters is that a load says so: once per call it reports which keys were
+// converted from what (console.warn, or the onConvert option). int64 → int32 is left out of the
+// default note: it is webgrad's stand-in for torch's long (every BatchNorm's
+// num_batches_tracked; saveTorch writes it back as int64) and range-checked, so a value that
+// does not fit is an error rather than a silent change; onConvert still receives it.
 
 import type { DType } from '../tensor/dtype.js';
 import { contiguousStrides } from '../tensor/shape.js';
@@ -19,9 +26,42 @@ import { concatBytes, readZip, writeZip } from './zip.js';
 
 export type TorchValue = Tensor | number | bigint | string | boolean | null | Uint8Array | TorchValue[] | Map<TorchValue, TorchValue>;
 
+/** One tensor loadTorch stored in another dtype than the file's. */
+export interface DTypeConversion {
+  /** Where it is in the loaded value: `layer1.0.conv1.weight`, `optimizer.state.0.exp_avg`. */
+  key: string;
+  /** The dtype in the file. */
+  from: FileDType;
+  to: DType;
+}
+
 export interface LoadTorchOptions {
   /** Names the source in error messages when bytes are given (default `<bytes>`). */
   name?: string;
+  /**
+   * Called once per load with every converted tensor (when there is any), instead of the
+   * default console.warn listing them (int64 → int32 excepted, see the header). `() => {}`
+   * silences the note.
+   */
+  onConvert?: (conversions: DTypeConversion[]) => void;
+}
+
+const shownKeys = 6;
+
+/** The default note: which keys were converted from what, grouped by source dtype. */
+export function conversionNote(file: string, conversions: readonly DTypeConversion[]): string | undefined {
+  const noted = conversions.filter((c) => c.from !== 'int64');
+  if (noted.length === 0) return undefined;
+  const groups = new Map<string, string[]>();
+  for (const c of noted) {
+    const head = `${c.from} → ${c.to}${c.from === 'float64' ? ' (rounded)' : ''}`;
+    groups.set(head, [...(groups.get(head) ?? []), c.key]);
+  }
+  const parts = [...groups].map(([head, keys]) =>
+    `${head}: ${keys.slice(0, shownKeys).join(', ')}${keys.length > shownKeys ? ` and ${keys.length - shownKeys} more` : ''}`);
+  const count = noted.length === 1 ? '1 tensor' : `${noted.length} tensors`;
+  return `webgrad: ${file}: ${count} converted to dtypes webgrad has (float32, int32, uint32, bool): ${parts.join('; ')}. ` +
+    'Pass { onConvert } to loadTorch to handle or silence this note.';
 }
 
 const storageTypes: Record<string, FileDType> = {
@@ -129,11 +169,21 @@ export function parseTorch(bytes: Uint8Array, options: LoadTorchOptions = {}): T
     // OrderedDict's state is its instance dict (state_dict()._metadata); kept out of the result.
     build: (obj, state) => obj instanceof Map && (state === null || state instanceof Map),
   });
-  return materialize(value, file);
+  const conversions: DTypeConversion[] = [];
+  const result = materialize(value, file, conversions);
+  if (conversions.length > 0) {
+    if (options.onConvert) {
+      options.onConvert(conversions);
+    } else {
+      const note = conversionNote(file, conversions);
+      if (note) console.warn(note);
+    }
+  }
+  return result;
 }
 
 /** Replaces every PendingTensor with a GPU tensor; on an error, frees those already made. */
-function materialize(root: unknown, file: string): TorchValue {
+function materialize(root: unknown, file: string, conversions: DTypeConversion[]): TorchValue {
   const made = new Map<PendingTensor, Tensor>();
   const seen = new Set<unknown>();
   const visit = (v: unknown, path: string): TorchValue => {
@@ -146,6 +196,7 @@ function materialize(root: unknown, file: string): TorchValue {
         t = tensorFromHost(data, v.shape, dtype);
         if (v.requiresGrad && dtype === 'float32') t.requiresGrad = true;
         made.set(v, t);
+        if (v.storage.dtype !== dtype) conversions.push({ key: path || 'tensor', from: v.storage.dtype, to: dtype });
       }
       return t;
     }
@@ -177,7 +228,7 @@ function materialize(root: unknown, file: string): TorchValue {
 /** torch.load for a path (Node) or the file's bytes. */
 export async function loadTorch(source: PathOrBytes, options: LoadTorchOptions = {}): Promise<TorchValue> {
   const { bytes, name } = await readSource(source, options.name);
-  return parseTorch(bytes, { name });
+  return parseTorch(bytes, { ...options, name });
 }
 
 export interface SaveTorchOptions {

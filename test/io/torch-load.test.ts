@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as wg from '../../engine/index.js';
 import type { Tensor, TorchValue } from '../../engine/index.js';
 import { setupGpu } from '../helpers/gpu.js';
@@ -27,9 +27,17 @@ async function expectTensor(t: unknown, want: Described, where: string): Promise
 }
 
 describe('loadTorch: a small state dict of every dtype', () => {
+  afterEach(() => vi.restoreAllMocks());
+
   it('reads all tensors with their keys in order, values exact', async () => {
     const want = json('small_state_dict.json').tensors as Record<string, Described & { contiguous: boolean }>;
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     const sd = await wg.loadTorch(fixture('small_state_dict.pt')) as Map<string, Tensor>;
+    // The conversions are said once, by key and source dtype (int64, webgrad's long, is not noted).
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(warn.mock.calls[0]![0]).toBe(`webgrad: ${fixture('small_state_dict.pt')}: 6 tensors converted to dtypes webgrad has ` +
+      '(float32, int32, uint32, bool): float64 → float32 (rounded): double; float16 → float32: half; bfloat16 → float32: bfloat; ' +
+      'int16 → int32: short; int8 → int32: char; uint8 → int32: byte. Pass { onConvert } to loadTorch to handle or silence this note.');
     expect(sd).toBeInstanceOf(Map);
     expect([...sd.keys()]).toEqual(Object.keys(want));
     // The fixture does contain the layouts this test is about.
@@ -42,8 +50,27 @@ describe('loadTorch: a small state dict of every dtype', () => {
     for (const t of sd.values()) t.dispose();
   });
 
+  it('onConvert receives every conversion (int64 included) instead of the note; a file with none calls it not at all', async () => {
+    const warn = vi.spyOn(console, 'warn');
+    const seen: wg.DTypeConversion[][] = [];
+    const sd = await wg.loadTorch(fixture('small_state_dict.pt'), { onConvert: (c) => seen.push(c) }) as Map<string, Tensor>;
+    expect(warn).not.toHaveBeenCalled();
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.map((c) => `${c.key}:${c.from}>${c.to}`)).toEqual([
+      'bn.num_batches_tracked:int64>int32', 'double:float64>float32', 'half:float16>float32', 'bfloat:bfloat16>float32',
+      'long:int64>int32', 'long_strided:int64>int32', 'short:int16>int32', 'char:int8>int32', 'byte:uint8>int32',
+    ]);
+    for (const t of sd.values()) t.dispose();
+    // webgrad's own checkpoints (float32, int64) and torchvision's state dicts load without a note.
+    const own = await wg.loadTorch(fixture('webgrad_written.pt')) as Map<string, Tensor>;
+    expect(warn).not.toHaveBeenCalled();
+    for (const t of own.values()) t.dispose();
+    const many = Array.from({ length: 8 }, (_, i) => ({ key: `w${i}`, from: 'float16' as const, to: 'float32' as const }));
+    expect(wg.conversionNote('m.pt', many)).toMatch(/^webgrad: m\.pt: 8 tensors converted .*float16 → float32: w0, w1, w2, w3, w4, w5 and 2 more\. /);
+  });
+
   it('takes bytes as well as a path, and names the source in errors', async () => {
-    const sd = wg.parseTorch(bytesOf('small_state_dict.pt'), { name: 'small.pt' }) as Map<string, Tensor>;
+    const sd = wg.parseTorch(bytesOf('small_state_dict.pt'), { name: 'small.pt', onConvert: () => undefined }) as Map<string, Tensor>;
     expect(sd.size).toBe(18);
     for (const t of sd.values()) t.dispose();
     expect(() => wg.parseTorch(new Uint8Array([1, 2, 3, 4, 5]), { name: 'junk.pt' })).toThrow(/^junk\.pt: not a PyTorch checkpoint \(starts with 01 02 03 04/);
