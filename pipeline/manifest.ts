@@ -4,7 +4,7 @@
 //   <out>/manifest.json           every clip of the last run plus the clips that failed, written at the end
 //   <out>/manifest.shard-i-of-n.json  the same for one shard of a sharded run (shard.ts), which the merge joins
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { frameFileName } from './frames.js';
@@ -69,14 +69,56 @@ export function describeSettings(s: PrepareSettings): string {
  * carries host, pid and a random tag: shards on several machines share one folder, and pids repeat across machines.
  */
 export function writeJsonAtomic(path: string, value: unknown): void {
+  atomically(path, (tmp) => writeFileSync(tmp, JSON.stringify(value, null, 1) + '\n'));
+}
+
+function atomically(path: string, write: (tmp: string) => void): void {
   const tmp = `${path}.${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
   try {
-    writeFileSync(tmp, JSON.stringify(value, null, 1) + '\n');
+    write(tmp);
     renameSync(tmp, path);
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
   }
+}
+
+/**
+ * writeJsonAtomic's bytes for a manifest (an object whose arrays may be long), written an element at a
+ * time: a whole Kinetics manifest (650k clips at ~700 bytes) as one string would come near V8's limit
+ * of 2^29 characters per string.
+ */
+export function writeManifestAtomic(path: string, manifest: object): void {
+  const entries = Object.entries(manifest).filter(([, v]) => v !== undefined);
+  if (entries.length === 0) return writeJsonAtomic(path, manifest);
+  atomically(path, (tmp) => {
+    const fd = openSync(tmp, 'w');
+    try {
+      let buf = '{\n';
+      const flush = (force = false): void => {
+        if (!force && buf.length < 1 << 20) return;
+        writeSync(fd, buf);
+        buf = '';
+      };
+      entries.forEach(([key, value], i) => {
+        const comma = i < entries.length - 1 ? ',' : '';
+        if (Array.isArray(value) && value.length > 0) {
+          buf += ` ${JSON.stringify(key)}: [\n`;
+          value.forEach((x, j) => {
+            buf += `  ${JSON.stringify(x, null, 1).replace(/\n/g, '\n  ')}${j < value.length - 1 ? ',' : ''}\n`;
+            flush();
+          });
+          buf += ` ]${comma}\n`;
+        } else {
+          buf += ` ${JSON.stringify(key)}: ${JSON.stringify(value, null, 1).replace(/\n/g, '\n ')}${comma}\n`;
+        }
+      });
+      buf += '}\n';
+      flush(true);
+    } finally {
+      closeSync(fd);
+    }
+  });
 }
 
 /** The order of clips in a manifest and of its failures: by class, then clip (code-unit order, as split.json's). */

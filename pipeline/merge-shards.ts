@@ -4,7 +4,9 @@
 // `.partial-*` leftovers that no single shard could tell were its own.
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { describeSettings, MANIFEST_FILE, readJson, sameSettings, sortManifest, writeJsonAtomic, type ClipRecord, type FailedClip, type Manifest } from './manifest.js';
+import {
+  describeSettings, MANIFEST_FILE, readJson, sameSettings, sortManifest, writeManifestAtomic, type ClipRecord, type FailedClip, type Manifest,
+} from './manifest.js';
 import { claimOutput, PrepareError, removeLeftovers } from './prepare.js';
 import { SHARD_RULE, shardFileName, shardOf, type ManifestPart } from './shard.js';
 
@@ -86,6 +88,6 @@ export function mergeShards(opts: MergeOptions): MergeSummary {
   sortManifest(clips, failed);
   const manifest: Manifest = { version: 1, data: first.data, settings: first.settings, finished: new Date().toISOString(), clips, failed };
   const path = join(out, MANIFEST_FILE);
-  writeJsonAtomic(path, manifest);
+  writeManifestAtomic(path, manifest);
   return { clips, failed, data: first.data, manifest: path };
 }

@@ -7,7 +7,7 @@ import { extname, join, parse, relative, resolve } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { VIDEO_EXTENSIONS, type DecoderChoice } from './extract.js';
 import {
-  defaultSettings, describeSettings, finishedClip, MANIFEST_FILE, readJson, sameSettings, SETTINGS_FILE, sortManifest, writeJsonAtomic,
+  defaultSettings, describeSettings, finishedClip, MANIFEST_FILE, readJson, sameSettings, SETTINGS_FILE, sortManifest, writeJsonAtomic, writeManifestAtomic,
   type ClipRecord, type FailedClip, type Manifest, type PrepareSettings,
 } from './manifest.js';
 import { TEMP_PREFIX, type ClipTask } from './prepare-clip.js';
@@ -240,9 +240,9 @@ export async function prepare(opts: PrepareOptions): Promise<PrepareSummary> {
     const part: ManifestPart = {
       ...manifest, shard: { ...shard, rule: SHARD_RULE }, classes: [...(opts.classes ?? scan.classes)].sort(), listing: listing!,
     };
-    writeJsonAtomic(manifestPath, part);
+    writeManifestAtomic(manifestPath, part);
   } else {
-    writeJsonAtomic(manifestPath, manifest);
+    writeManifestAtomic(manifestPath, manifest);
   }
   return {
     clips: done, extracted: done.length - resumed, resumed, failed, emptyClasses,

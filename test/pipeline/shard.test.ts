@@ -2,6 +2,7 @@ import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync,
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeDemoVideos } from '../../pipeline/demo/make-demo.js';
+import { writeManifestAtomic } from '../../pipeline/manifest.js';
 import { mergeShards } from '../../pipeline/merge-shards.js';
 import { prepare, type PrepareOptions } from '../../pipeline/prepare.js';
 import { ownsLeftover, parseShard, shardFileName, shardOf, type ManifestPart } from '../../pipeline/shard.js';
@@ -162,6 +163,20 @@ describe('shard assignment', () => {
     const counts = new Array(10).fill(0);
     for (let i = 0; i < 20_000; i++) counts[shardOf(`class${i % 51}/clip_${i}`, 10)]++;
     for (const c of counts) expect(Math.abs(c - 2000)).toBeLessThan(200);
+  });
+
+  it('manifests are written an element at a time, in JSON.stringify(value, null, 1)’s bytes', () => {
+    const path = join(tempDir('manifest-write'), 'm.json');
+    const record = (i: number): Record<string, unknown> => ({ clip: `c${i}\n"q"`, indices: [0, i], settings: { frames: 16, nested: { deep: [] } } });
+    for (const value of [
+      { version: 1, data: '/d', clips: Array.from({ length: 3000 }, (_, i) => record(i)), failed: [], skipped: undefined, shard: { index: 0, count: 2 } },
+      { clips: [], failed: [{ path: 'p', reason: 'r' }] },
+      {},
+    ]) {
+      writeManifestAtomic(path, value);
+      expect(readFileSync(path, 'utf8')).toBe(JSON.stringify(value, null, 1) + '\n');
+    }
+    expect(readdirSync(join(path, '..'))).toEqual(['m.json']);
   });
 
   it('a leftover is a shard’s own only when no other shard’s clip could have made it', () => {
