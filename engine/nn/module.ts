@@ -283,3 +283,14 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
     return `${this.name}(${extra ? `\n  ${extra}` : ''}\n${children.join('\n')}\n)`;
   }
 }
+
+// `forward` is abstract for TypeScript, but a plain-JS subclass can forget it (or misspell it):
+// calling the module then names the class and the fix, not "this.forward is not a function".
+Object.defineProperty(Module.prototype, 'forward', {
+  value: function forward(this: AnyModule): never {
+    throw new Error(`${this.name}: forward() is not defined; define forward(x) in your nn.Module subclass`);
+  },
+  writable: true,
+  configurable: true,
+  enumerable: false,
+});

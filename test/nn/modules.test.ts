@@ -36,6 +36,25 @@ async function stats(t: Tensor): Promise<{ min: number; max: number; mean: numbe
 }
 
 describe('nn.Module', () => {
+  it('a subclass without forward (plain JS) says so by class name when called', () => {
+    // What a JS user writes: TypeScript's abstract check does not exist there.
+    const Base = nn.Module as unknown as new () => Pick<nn.Module, 'call' | 'forward'>;
+    class MyNet extends Base {}
+    const net = new MyNet();
+    const x = wg.ones([2]);
+    const message = 'MyNet: forward() is not defined; define forward(x) in your nn.Module subclass';
+    expect(() => net.call(x)).toThrow(message);
+    expect(() => net.forward(x)).toThrow(message);
+    expect(() => new nn.Sequential(new nn.Identity(), net as unknown as nn.Module).call(x)).toThrow(message);
+    // The fallback is not an own property or an attribute; a forward defined any way wins
+    // (the built-in layers define it as a method; a JS class field works as well).
+    expect(Object.keys(net)).not.toContain('forward');
+    class Twice extends Base {
+      forward = (t: Tensor) => t.mul(2);
+    }
+    expect(new Twice().call(x)).toBeInstanceOf(wg.Tensor);
+  });
+
   it('state-dict keys, shapes and order match PyTorch for conv+bn+lstm+linear', () => {
     const m = new KeysModel();
     const sd = m.stateDict();
