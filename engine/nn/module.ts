@@ -16,8 +16,26 @@ import { view, wgsl } from '../ops/core.js';
 import { keep } from '../tensor/memory.js';
 import { fmt, sameShape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
+import type { TorchValue } from '../io/torch.js';
 
 const parameterMark = Symbol('webgrad.nn.Parameter');
+
+/**
+ * What loadTorch returned (any pickled value), or a Map / object of tensors, as a state dict: names
+ * to tensors, checked, so `model.loadStateDict(await loadTorch(path))` needs no cast and a file that
+ * holds something else is named as such.
+ */
+function asStateDict(sd: unknown, owner: string): Map<string, Tensor> {
+  const entries = sd instanceof Map ? [...sd.entries()] : sd !== null && typeof sd === 'object' && !Array.isArray(sd) && !(sd instanceof Tensor) ? Object.entries(sd) : undefined;
+  const what = sd === null ? 'null' : Array.isArray(sd) ? 'a list' : sd instanceof Tensor ? 'a single tensor' : typeof sd;
+  if (!entries) throw new Error(`${owner}.loadStateDict: expected a state dict (names → tensors), got ${what}`);
+  const notTensors = entries.filter(([k, v]) => typeof k !== 'string' || !(v instanceof Tensor)).map(([k]) => String(k));
+  if (notTensors.length > 0) {
+    throw new Error(`${owner}.loadStateDict: expected a state dict (names → tensors), but ${notTensors.slice(0, 3).map((k) => `'${k}'`).join(', ')}`
+      + `${notTensors.length > 3 ? ` and ${notTensors.length - 3} more` : ''} ${notTensors.length > 1 ? 'are' : 'is'} not a tensor; a checkpoint that wraps the weights (e.g. { state_dict: … }) needs that entry passed`);
+  }
+  return new Map(entries as Array<[string, Tensor]>);
+}
 
 /** Marks a tensor as a parameter (torch.nn.Parameter): a module attribute holding it registers it. */
 export function Parameter(t: Tensor, requiresGrad = true): Tensor {
@@ -193,9 +211,9 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
    * optimizers stay valid). Errors list every missing key, unexpected key and shape mismatch
    * at once. A missing `num_batches_tracked` is accepted and set to 0, as PyTorch does.
    */
-  loadStateDict(sd: Map<string, Tensor> | Record<string, Tensor>, options: LoadStateDictOptions = {}): LoadStateDictResult {
+  loadStateDict(sd: Map<string, Tensor> | Record<string, Tensor> | TorchValue, options: LoadStateDictOptions = {}): LoadStateDictResult {
     const strict = options.strict ?? true;
-    const source = sd instanceof Map ? sd : new Map(Object.entries(sd));
+    const source = asStateDict(sd, this.name);
     const own = this.stateDict();
     const missingKeys: string[] = [];
     const mismatches: string[] = [];

@@ -105,6 +105,17 @@ describe('nn.Module', () => {
     for (const m of [lin, conv, bn, rnn, again]) m.dispose();
   });
 
+  it('loadStateDict takes what loadTorch returns (no cast) and names what is not a state dict', async () => {
+    const m = new nn.Linear(2, 2);
+    const bytes = await wg.serializeTorch(m.stateDict());
+    expect(m.loadStateDict(await wg.parseTorch(bytes))).toEqual({ missingKeys: [], unexpectedKeys: [] });
+    expect(() => m.loadStateDict(null)).toThrow('Linear.loadStateDict: expected a state dict (names → tensors), got null');
+    expect(() => m.loadStateDict([1, 2])).toThrow('Linear.loadStateDict: expected a state dict (names → tensors), got a list');
+    const wrapped = await wg.parseTorch(await wg.serializeTorch({ state_dict: m.stateDict(), epoch: 3 }));
+    expect(() => m.loadStateDict(wrapped)).toThrow("Linear.loadStateDict: expected a state dict (names → tensors), but 'state_dict', 'epoch' are not a tensor; a checkpoint that wraps the weights (e.g. { state_dict: … }) needs that entry passed");
+    m.dispose();
+  });
+
   it('loadStateDict copies into the existing tensors and round-trips', async () => {
     const a = new nn.Sequential(new nn.Linear(3, 4), new nn.BatchNorm1d(4));
     const b = new nn.Sequential(new nn.Linear(3, 4), new nn.BatchNorm1d(4));
