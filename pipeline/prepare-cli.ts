@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // npm run prepare:hmdb -- --data <videos dir> --out <frames dir> [options]
 //   … --shard i/n                         one shard of a sharded run (shard.ts): its clips and its manifest part
 //   --merge-shards n --out <frames dir>    joins the n parts, then makes the split over all of them

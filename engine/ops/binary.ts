@@ -2,7 +2,7 @@
 // comparisons, where and casts. Gradients are reduced back to each input's shape.
 
 import { attach } from '../autograd/record.js';
-import { type DType, dtypeInfo, promote, toDType } from '../tensor/dtype.js';
+import { type DType, type DTypeName, dtypeInfo, promote, toDType } from '../tensor/dtype.js';
 import { broadcastShapes, fmt } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { inputNames } from '../kernels/elementwise.js';
@@ -164,7 +164,7 @@ export function where(cond: Tensor, a: Operand, b: Operand): Tensor {
 }
 
 /** Cast to another dtype (float→int truncates toward zero, like PyTorch). */
-export function to(t: Tensor, dtypeName: DType | string): Tensor {
+export function to(t: Tensor, dtypeName: DTypeName): Tensor {
   t.assertAlive('to');
   const dtype = toDType(dtypeName);
   if (dtype === t.dtype) return t.viewOf(t.shape, t.strides);

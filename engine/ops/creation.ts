@@ -2,13 +2,13 @@
 
 import { launchRandom, type Distribution } from '../kernels/random.js';
 import { upload } from '../kernels/runtime.js';
-import { type DType, toDType, typedArrayFor } from '../tensor/dtype.js';
+import { type DType, type DTypeName, toDType, typedArrayFor } from '../tensor/dtype.js';
 import { fmt, numel, type Shape } from '../tensor/shape.js';
 import { type NestedArray, Tensor } from '../tensor/tensor.js';
 import { mapNew, wgsl } from './core.js';
 
 export interface CreateOptions {
-  dtype?: DType | string;
+  dtype?: DTypeName;
   requiresGrad?: boolean;
 }
 
@@ -79,13 +79,13 @@ export function tensor(data: NestedArray | ArrayLike<number> | Float32Array | In
   return finish(t, options);
 }
 
-export function full(shape: Shape, value: number, dtype: DType | string = 'float32', options: CreateOptions = {}): Tensor {
+export function full(shape: Shape, value: number, dtype: DTypeName = 'float32', options: CreateOptions = {}): Tensor {
   const d = toDType(dtype);
   return finish(mapNew('full', `${wgsl(d)}(s0)`, [], shape, d, [value]), options);
 }
 
-export const zeros = (shape: Shape, dtype: DType | string = 'float32', options: CreateOptions = {}) => full(shape, 0, dtype, options);
-export const ones = (shape: Shape, dtype: DType | string = 'float32', options: CreateOptions = {}) => full(shape, 1, dtype, options);
+export const zeros = (shape: Shape, dtype: DTypeName = 'float32', options: CreateOptions = {}) => full(shape, 0, dtype, options);
+export const ones = (shape: Shape, dtype: DTypeName = 'float32', options: CreateOptions = {}) => full(shape, 1, dtype, options);
 export const zerosLike = (t: Tensor) => full(t.shape, 0, t.dtype);
 export const onesLike = (t: Tensor) => full(t.shape, 1, t.dtype);
 export const fullLike = (t: Tensor, value: number) => full(t.shape, value, t.dtype);

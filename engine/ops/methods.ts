@@ -2,7 +2,7 @@
 // the functional op; declaration merging gives them types.
 
 import { runBackward, setGradMath, type BackwardOptions } from '../autograd/backward.js';
-import type { DType } from '../tensor/dtype.js';
+import type { DType, DTypeName } from '../tensor/dtype.js';
 import type { Shape } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import * as bin from './binary.js';
@@ -30,7 +30,7 @@ declare module '../tensor/tensor.js' {
     le(other: bin.Operand): Tensor;
     gt(other: bin.Operand): Tensor;
     ge(other: bin.Operand): Tensor;
-    to(dtype: DType | string): Tensor;
+    to(dtype: DTypeName): Tensor;
     neg(): Tensor;
     abs(): Tensor;
     exp(): Tensor;
@@ -103,7 +103,7 @@ const methods: Record<string, (this: Tensor, ...args: never[]) => unknown> = {
   le(this: Tensor, o: bin.Operand) { return bin.le(this, o); },
   gt(this: Tensor, o: bin.Operand) { return bin.gt(this, o); },
   ge(this: Tensor, o: bin.Operand) { return bin.ge(this, o); },
-  to(this: Tensor, d: DType | string) { return bin.to(this, d); },
+  to(this: Tensor, d: DTypeName) { return bin.to(this, d); },
   neg(this: Tensor) { return un.neg(this); },
   abs(this: Tensor) { return un.abs(this); },
   exp(this: Tensor) { return un.exp(this); },

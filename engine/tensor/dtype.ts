@@ -14,16 +14,19 @@ export const dtypeInfo: Record<DType, { bytes: number; wgsl: 'f32' | 'i32' | 'u3
   bool: { bytes: 4, wgsl: 'u32', isFloat: false },
 };
 
-const aliases: Record<string, DType> = {
+const aliases = {
   float32: 'float32', float: 'float32', f32: 'float32',
   int32: 'int32', int: 'int32', i32: 'int32', int64: 'int32', long: 'int32',
   uint32: 'uint32', u32: 'uint32',
   bool: 'bool',
-};
+} as const satisfies Record<string, DType>;
+
+/** Every spelling a dtype argument accepts: a closed union, so `zeros([2], 'float64')` is a type error. */
+export type DTypeName = keyof typeof aliases;
 
 /** Accepts PyTorch-ish spellings ('float', 'long' → int32 since WGSL has no 64-bit ints). */
-export function toDType(name: string): DType {
-  const dtype = aliases[name];
+export function toDType(name: DTypeName | string): DType {
+  const dtype = (aliases as Record<string, DType>)[name];
   if (!dtype) throw new Error(`webgrad: unknown dtype '${name}'; use one of float32, int32, uint32, bool`);
   return dtype;
 }

@@ -82,7 +82,7 @@ function runOp(op: string, x: Tensor[], kw: Kw): Tensor[] {
     case 'eq': case 'ne': case 'lt': case 'le': case 'gt': case 'ge':
       return [(wg[op] as (p: Tensor, q: Tensor) => Tensor)(a!, b!)];
     case 'where': return [wg.where(a!, b!, c!)];
-    case 'to': return [wg.to(a!, kw.dtype as string)];
+    case 'to': return [wg.to(a!, kw.dtype as wg.DTypeName)];
     case 'gelu': return [wg.gelu(a!, { approximate: kw.approximate as 'none' | 'tanh' })];
     case 'clamp': return [wg.clamp(a!, kw.min as number | undefined, kw.max as number | undefined)];
     case 'neg': case 'exp': case 'log': case 'sqrt': case 'rsqrt': case 'abs': case 'relu': case 'sigmoid': case 'tanh':
