@@ -10,7 +10,7 @@ export { init, shaderFamilies, type WebgradInitOptions } from './init.js';
 export { gpu, isInitialised, webgpuApi, type GpuContext } from './device/device.js';
 export { Tensor, type NestedArray } from './tensor/tensor.js';
 export { type DType, type DTypeName, toDType } from './tensor/dtype.js';
-export { tidy, keep, memoryStats, type MemoryStats } from './tensor/memory.js';
+export { tidy, keep, memoryStats, emptyCache, setMemoryBudget, memoryBudget, type MemoryStats } from './tensor/memory.js';
 export { noGrad, enableGrad, isGradEnabled } from './autograd/grad-mode.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './autograd/gradcheck.js';
 export { synchronize, flush, gpuTimeMs, kernelTimings, compiledKernelCount } from './kernels/runtime.js';

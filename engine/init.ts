@@ -4,6 +4,7 @@
 import { type GpuContext, init as initDevice, type InitOptions } from './device/device.js';
 import { reportGpuError } from './kernels/runtime.js';
 import { loadShaders } from './kernels/shader-source.js';
+import { installCollector, setMemoryBudget } from './tensor/memory.js';
 
 export const shaderFamilies = [
   'elementwise', 'math', 'reduce', 'random', 'gather', 'scatter', 'softmax', 'matmul', 'matmul_strided',
@@ -13,6 +14,11 @@ export const shaderFamilies = [
 export interface WebgradInitOptions extends InitOptions {
   /** Where the shaders/ folder is served from (browsers); Node finds it next to the package. */
   shaderBaseUrl?: string;
+  /**
+   * GPU memory budget in bytes (Infinity: off); see setMemoryBudget(). Applied by every
+   * init() call, so it works after the automatic init of `import 'webgrad'` too.
+   */
+  memoryBudget?: number;
 }
 
 let ready: Promise<GpuContext> | undefined;
@@ -21,11 +27,16 @@ let ready: Promise<GpuContext> | undefined;
 export function init(options: WebgradInitOptions = {}): Promise<GpuContext> {
   ready ??= (async () => {
     const ctx = await initDevice({ onError: reportGpuError, ...options });
-    await loadShaders(shaderFamilies, options.shaderBaseUrl);
+    await Promise.all([loadShaders(shaderFamilies, options.shaderBaseUrl), installCollector()]);
     return ctx;
   })().catch((error: unknown) => {
     ready = undefined;
     throw error;
   });
-  return ready;
+  if (options.memoryBudget === undefined) return ready;
+  const budget = options.memoryBudget;
+  return ready.then((ctx) => {
+    setMemoryBudget(budget);
+    return ctx;
+  });
 }

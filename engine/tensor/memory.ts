@@ -1,7 +1,11 @@
 // Deterministic release of GPU memory: tidy() scopes, keep(), and a FinalizationRegistry
 // safety net for handles the program simply forgot. The tensor class reports its handles
-// here; this module never looks inside them beyond `dispose()`.
+// here; this module never looks inside them beyond `dispose()`. The safety net alone is
+// not enough: a handle costs V8 ~100 bytes while its buffer costs the GPU megabytes, so
+// the JS heap never fills and V8 never collects. The memory budget, at the end of this
+// file, asks for collections as GPU memory grows.
 
+import { gpu, isInitialised } from '../device/device.js';
 import { bufferPool } from './buffer-pool.js';
 import { Storage } from './storage.js';
 
@@ -13,9 +17,13 @@ export interface Disposable {
 const scopes: Array<Set<Disposable>> = [];
 let liveHandles = 0;
 
+const reclaimed = { tensors: 0, bytes: 0 };
+
 const registry = new FinalizationRegistry<Storage>((storage) => {
   liveHandles--;
-  storage.release();
+  reclaimed.tensors++;
+  if (storage.release()) reclaimed.bytes += storage.byteLength;
+  liveBaseline = Math.min(liveBaseline, Storage.liveBytes);
 });
 
 /** Called by every new tensor handle. */
@@ -77,6 +85,198 @@ export function tidy<T>(fn: () => T): T {
   return result;
 }
 
+// ---- The memory budget -------------------------------------------------------------
+//
+// Collections are paced by GPU memory, as V8 paces its own by heap size. The finalizers a
+// GC makes due — they return the forgotten buffers to the pool — run in a later task, so
+// the allocation that asks for a collection cannot wait for it; the buffers come back at
+// the program's next await (a readback, synchronize(), a timer) and are reused after it.
+// Two triggers:
+//   growth: creating a buffer would take live + pooled bytes `growth` past what was live
+//     after the last collection (64 MiB, or half of that live memory if more: a model
+//     being loaded pays a logarithmic number of collections);
+//   drain:  the last collection returned ≥ 32 MiB (the program leaks) and the pool is
+//     down to half of that: collect now, so the other half covers the steps until the
+//     finalizers run, instead of growing by those steps every cycle.
+// A program that disposes its tensors neither grows nor has its pool refilled by the
+// safety net, so it never pays for a collection. A loop that never awaits cannot get its
+// memory back before it does (one collection, then none until it yields); it is warned once
+// at the budget. V8's flagged FinalizationRegistry.prototype.cleanupSome could run the
+// finalizers synchronously, but inside an op: a kernel launcher holding a buffer whose
+// handle the optimizer already considers dead would get that buffer back as its output.
+//
+// Node exposes gc() through V8's flags. Browsers give a page no way to force a collection
+// (globalThis.gc exists only when Chrome runs with --js-flags=--expose-gc, and is used
+// then); there the budget trims the pool and warns, with the numbers.
+
+const MiB = 2 ** 20;
+const GiB = 2 ** 30;
+/** Growth between collections: a full GC of a 10-50 MB JS heap takes ~5-30 ms, creating 64 MiB of buffers longer. */
+const growthStep = 64 * MiB;
+const baseStep = () => Math.min(growthStep, (budget ?? Infinity) / 8);
+const stepCap = () => Math.max(baseStep(), (budget ?? Infinity) / 4);
+
+let collector: (() => void) | undefined;
+let step = growthStep;
+let lastCollectionEnd = -Infinity;
+let explicitBudget: number | undefined;
+let budget: number | undefined;
+let collections = 0;
+let collectionPending = false;
+let reclaimedAtCollection = 0;
+// Live bytes after the last collection's finalizers ran (each finalizer lowers it).
+let liveBaseline = 0;
+let warned = false;
+
+function readEnv(name: string): string | undefined {
+  const proc = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process;
+  const fromEnv = proc?.env?.[name];
+  if (fromEnv !== undefined) return fromEnv;
+  const fromGlobal = (globalThis as Record<string, unknown>)[name];
+  return typeof fromGlobal === 'string' ? fromGlobal : undefined;
+}
+
+const units: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, kib: 2 ** 10, m: 1e6, mb: 1e6, mib: MiB, g: 1e9, gb: 1e9, gib: GiB };
+
+/** Parses a budget as WEBGRAD_MEMORY_BUDGET gives it: bytes, a size (`512MiB`, `2GB`), or `off`. */
+export function parseMemoryBudget(text: string): number {
+  const value = text.trim().toLowerCase();
+  if (['off', 'none', 'inf', 'infinity'].includes(value)) return Infinity;
+  const match = /^(\d+(?:\.\d+)?)\s*([kmg]?i?b?)$/.exec(value);
+  const unit = match ? units[match[2]!] : undefined;
+  if (!match || unit === undefined) {
+    throw new Error(`webgrad: WEBGRAD_MEMORY_BUDGET='${text}' is not a size; use bytes (1073741824), a size with a unit (512MiB, 2GB) or 'off'`);
+  }
+  return Math.round(Number(match[1]) * unit);
+}
+
+/**
+ * The default budget. WebGPU does not tell how much memory a device has; the one memory
+ * figure it gives is maxBufferSize, and a device that accepts a single buffer that large
+ * holds at least that much (lavapipe reports 4 GiB, desktop GPUs 2 GiB or more). The floor
+ * is 1 GiB, which any WebGPU device has. Erring high only means the pool is trimmed later
+ * (PyTorch's allocator never trims by itself): leaks are caught by the collections, which
+ * are paced by growth, not by the budget.
+ */
+function defaultBudget(): number {
+  return Math.max(gpu().limits.maxBufferSize, GiB);
+}
+
+function resolveBudget(): number {
+  const env = readEnv('WEBGRAD_MEMORY_BUDGET');
+  const resolved = explicitBudget ?? (env ? parseMemoryBudget(env) : defaultBudget());
+  bufferPool.highWater = resolved;
+  budget = resolved;
+  step = baseStep();
+  return resolved;
+}
+
+/**
+ * The GPU memory budget in bytes (Infinity when off): set by setMemoryBudget() or
+ * init({ memoryBudget }), else WEBGRAD_MEMORY_BUDGET, else max(maxBufferSize, 1 GiB).
+ */
+export function memoryBudget(): number {
+  return budget ?? (explicitBudget !== undefined || isInitialised() ? resolveBudget() : Infinity);
+}
+
+/**
+ * Sets the GPU memory budget in bytes. Past it the pool gives buffers back to the device,
+ * and if live tensors alone exceed it webgrad warns once. It also caps the growth between
+ * collections of forgotten tensors (at most budget/8). `Infinity` turns all of it off;
+ * `undefined` restores the default (WEBGRAD_MEMORY_BUDGET, else the device's).
+ */
+export function setMemoryBudget(bytes: number | undefined): void {
+  if (bytes !== undefined && !(bytes >= 0)) {
+    throw new Error(`setMemoryBudget: expected a number of bytes >= 0, or Infinity to turn the budget off; got ${bytes}`);
+  }
+  explicitBudget = bytes;
+  budget = undefined;
+  warned = false;
+  if (isInitialised() || bytes !== undefined) resolveBudget();
+  bufferPool.fitHighWater(0);
+}
+
+/**
+ * Finds a way to force a garbage collection: globalThis.gc where the runtime exposes it
+ * (node --expose-gc, Chrome with --js-flags=--expose-gc), else, in Node, V8's gc extension
+ * switched on at run time (as test/helpers/gc.ts does). Called by init().
+ */
+export async function installCollector(): Promise<void> {
+  if (collector) return;
+  const exposed = (globalThis as { gc?: unknown }).gc;
+  if (typeof exposed === 'function') {
+    collector = exposed as () => void;
+    return;
+  }
+  if (typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node !== 'string') return;
+  try {
+    // Variable names keep bundlers from resolving Node's modules in browser builds.
+    const v8Name = 'node:v8';
+    const vmName = 'node:vm';
+    const v8 = (await import(/* @vite-ignore */ v8Name)) as { setFlagsFromString(flags: string): void };
+    const vm = (await import(/* @vite-ignore */ vmName)) as { runInNewContext(code: string): unknown };
+    v8.setFlagsFromString('--expose_gc');
+    const gc = vm.runInNewContext('gc');
+    if (typeof gc === 'function') collector = gc as () => void;
+  } catch {
+    // No collections then; the pool still trims and the budget still warns.
+  }
+}
+
+function forceCollection(): void {
+  const start = performance.now();
+  collector!();
+  const spent = performance.now() - start;
+  // Pacing: keep collections under ~10% of the program's time by widening the step when
+  // they come too often for their cost (a fast GPU leaking quickly), and narrowing it back.
+  const since = start - lastCollectionEnd;
+  if (spent * 10 > since) step = Math.min(step * 2, stepCap());
+  else if (spent * 40 < since) step = Math.max(step / 2, baseStep());
+  lastCollectionEnd = start + spent;
+  collections++;
+  collectionPending = true;
+  reclaimedAtCollection = reclaimed.bytes;
+  const allocatedAtCollection = bufferPool.allocatedBytes;
+  // The finalizers run in a task of their own, before this timer in Node. A program that
+  // never yields keeps the flag set, and is not collected again in vain; once it yields,
+  // what it created meanwhile is collected at once if it is more than a step (the one
+  // collection it had found only what was dead then).
+  setTimeout(() => {
+    collectionPending = false;
+    liveBaseline = Storage.liveBytes;
+    if (budget !== Infinity && bufferPool.allocatedBytes - allocatedAtCollection >= step) forceCollection();
+  }, 0);
+}
+
+const mb = (bytes: number) => (bytes / MiB).toFixed(0);
+
+function warnOverBudget(limit: number, size: number): void {
+  warned = true;
+  const inUse = bufferPool.allocatedBytes - bufferPool.pooledBytes;
+  console.warn(`webgrad: ${mb(bufferPool.allocatedBytes + size)} MB of GPU memory allocated, ${mb(inUse)} MB of it held by ` +
+    `${liveHandles} live tensors, over the memory budget of ${mb(limit)} MB. Tensors the program no longer references are ` +
+    `freed only when the garbage collector finds them${collector ? ' and the program next awaits' : ''}: free them with ` +
+    'tidy(), dispose() or `using`, or raise the budget (setMemoryBudget(bytes), init({ memoryBudget }), WEBGRAD_MEMORY_BUDGET).');
+}
+
+bufferPool.onAcquire = (size: number, reused: boolean) => {
+  const limit = budget ?? resolveBudget();
+  if (limit === Infinity) return;
+  if (reused) {
+    const returned = reclaimed.bytes - reclaimedAtCollection;
+    if (collector && !collectionPending && returned >= step / 2 && bufferPool.pooledBytes < returned / 2) forceCollection();
+    return;
+  }
+  const after = bufferPool.allocatedBytes + size;
+  if (collector && !collectionPending && after > liveBaseline + Math.max(step, liveBaseline / 2)) forceCollection();
+  if (!warned && after - bufferPool.pooledBytes > limit) warnOverBudget(limit, size);
+};
+
+/** Destroys every pooled buffer, as PyTorch's torch.cuda.empty_cache(): live tensors keep theirs. */
+export function emptyCache(): void {
+  bufferPool.trim();
+}
+
 export interface MemoryStats {
   /** Tensor handles not yet disposed (views count separately). */
   liveTensors: number;
@@ -87,6 +287,15 @@ export interface MemoryStats {
   poolBytes: number;
   /** All bytes webgrad has allocated on the GPU (live + pooled). */
   allocatedBytes: number;
+  /** The memory budget in bytes (Infinity when off); see setMemoryBudget(). */
+  budgetBytes: number;
+  /** Garbage collections webgrad forced because GPU memory grew (0 in a program that disposes its tensors). */
+  collections: number;
+  /** Tensor handles the safety net freed because the program dropped them without dispose(), and the storage bytes that freed. */
+  reclaimedTensors: number;
+  reclaimedBytes: number;
+  /** Bytes of pooled buffers given back to the device (past the budget, or by emptyCache()). */
+  poolTrimmedBytes: number;
 }
 
 export function memoryStats(): MemoryStats {
@@ -96,5 +305,10 @@ export function memoryStats(): MemoryStats {
     liveBytes: Storage.liveBytes,
     poolBytes: bufferPool.pooledBytes,
     allocatedBytes: bufferPool.allocatedBytes,
+    budgetBytes: memoryBudget(),
+    collections,
+    reclaimedTensors: reclaimed.tensors,
+    reclaimedBytes: reclaimed.bytes,
+    poolTrimmedBytes: bufferPool.trimmedBytes,
   };
 }

@@ -26,11 +26,12 @@ export class Storage {
     return this;
   }
 
-  release(): void {
-    if (--this.refs === 0) {
-      Storage.liveBytes -= this.byteLength;
-      Storage.liveCount--;
-      bufferPool.release(this.buffer);
-    }
+  /** Drops one reference; true when it was the last and the buffer went back to the pool. */
+  release(): boolean {
+    if (--this.refs !== 0) return false;
+    Storage.liveBytes -= this.byteLength;
+    Storage.liveCount--;
+    bufferPool.release(this.buffer);
+    return true;
   }
 }
