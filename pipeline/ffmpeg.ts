@@ -1,25 +1,34 @@
 // ffmpeg as a subprocess: which binary, and decoding chosen frames to raw RGB over a pipe.
 import { spawn, execFileSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
+import { MissingPackageError, OPTIONAL_PACKAGES, requireOptional } from '../models/optional-package.js';
 
 let resolved: { path: string; major: number } | undefined;
 
+const INSTALLER = '@ffmpeg-installer/ffmpeg';
+
 /**
  * The ffmpeg to run: $FFMPEG_PATH when set, else the system's `ffmpeg` on PATH, else the static
- * binary shipped in the npm package @ffmpeg-installer/ffmpeg (so `npm ci` is enough on a bare machine).
+ * binary shipped in the npm package @ffmpeg-installer/ffmpeg (an optional peer dependency: on a bare
+ * machine, installing it is enough).
  */
 export function ffmpegBinary(): { path: string; major: number } {
   if (resolved) return resolved;
   const candidates: string[] = [];
   if (process.env.FFMPEG_PATH) candidates.push(process.env.FFMPEG_PATH);
   for (const dir of (process.env.PATH ?? '').split(delimiter)) if (dir) candidates.push(join(dir, 'ffmpeg'));
+  // what the error below says about the npm package, which it also looks in
+  let installer: string;
   try {
-    const req = createRequire(import.meta.url);
-    candidates.push((req('@ffmpeg-installer/ffmpeg') as { path: string }).path);
-  } catch {
-    // the package has no binary for this platform; the error below says what to do
+    const bundled = requireOptional<{ path: string }>(INSTALLER, 'running ffmpeg').path;
+    candidates.push(bundled);
+    installer = ` (${INSTALLER} is installed, but its binary ${bundled} is not executable)`;
+  } catch (e) {
+    installer = e instanceof MissingPackageError
+      ? `, or install the npm package ${INSTALLER}, an optional peer dependency of webgrad that ships a static ` +
+        `binary (npm install ${INSTALLER}@${OPTIONAL_PACKAGES[INSTALLER]})`
+      : ` (${INSTALLER} is installed, but has no binary for this platform: ${(e as Error).message})`;
   }
   for (const path of candidates) {
     try {
@@ -34,8 +43,7 @@ export function ffmpegBinary(): { path: string; major: number } {
     return resolved;
   }
   throw new Error(
-    'ffmpeg not found: set FFMPEG_PATH, install ffmpeg (apt-get install ffmpeg), or run `npm install` so that ' +
-      '@ffmpeg-installer/ffmpeg provides its binary',
+    `webgrad: ffmpeg not found: set FFMPEG_PATH to an ffmpeg binary, or install ffmpeg on PATH (apt-get install ffmpeg, brew install ffmpeg)${installer}`,
   );
 }
 

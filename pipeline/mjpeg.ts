@@ -1,5 +1,6 @@
-// Motion-JPEG in AVI, decoded in pure TypeScript: each video chunk is a JPEG picture (jpeg-js decodes it).
-import jpeg from 'jpeg-js';
+// Motion-JPEG in AVI, decoded in pure TypeScript: each video chunk is a JPEG picture (jpeg-js decodes it;
+// an optional peer dependency, required on the first frame).
+import { requireOptional } from '../models/optional-package.js';
 
 // Many MJPEG writers (cameras, AVI1 files) leave out the Huffman tables and rely on the standard ones
 // of ITU T.81 Annex K.3. jpeg-js needs them spelled out, so they are inserted when a frame has no DHT.
@@ -34,6 +35,7 @@ export function decodeMjpegFrame(jpg: Uint8Array): { data: Uint8Array; width: nu
     full.set(STD_DHT, 2);
     full.set(jpg.subarray(2), 2 + STD_DHT.length);
   }
+  const jpeg = requireOptional<typeof import('jpeg-js')>('jpeg-js', 'decoding Motion-JPEG AVI frames without ffmpeg');
   const img = jpeg.decode(full, { useTArray: true, formatAsRGBA: false, maxMemoryUsageInMB: 256 });
   return { data: img.data, width: img.width, height: img.height };
 }

@@ -1,7 +1,9 @@
 // MP4/MOV metadata through mp4box: the exact sample count of the video track, its size and frame rate,
-// read from the 'moov' box without decoding anything.
+// read from the 'moov' box without decoding anything. mp4box is an optional peer dependency, required
+// (its CommonJS build, so readMp4 stays synchronous) on the first call.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { createFile, MP4BoxBuffer, type Movie } from 'mp4box';
+import type { Movie } from 'mp4box';
+import { requireOptional } from '../models/optional-package.js';
 import type { StreamInfo } from './ffmpeg.js';
 
 export interface Mp4VideoInfo extends StreamInfo {
@@ -12,6 +14,7 @@ const CHUNK = 1 << 20;
 
 /** Reads the file in 1 MiB pieces until mp4box has parsed the moov box (it may sit at the end of the file). */
 export function readMp4(path: string): Mp4VideoInfo {
+  const { createFile, MP4BoxBuffer } = requireOptional<typeof import('mp4box')>('mp4box', 'reading MP4 and MOV metadata');
   const fd = openSync(path, 'r');
   let info: Movie | undefined;
   let error: string | undefined;

@@ -5,12 +5,19 @@
 // - EXIF orientation is ignored (torchvision 0.14 has no apply_exif_orientation);
 // - gray is replicated to three channels and alpha is dropped, not composited;
 // - CMYK JPEGs, 16-bit PNGs and other formats are refused, with the file named.
-// The only module here that needs Node; everything else runs on pixels in hand.
+// The only module here that needs Node; everything else runs on pixels in hand. sharp is an optional
+// peer dependency, loaded on the first decode.
 import { readFile } from 'node:fs/promises';
-import sharp from 'sharp';
+import { importOptional } from '../optional-package.js';
 import { type RgbImage } from './image.js';
 
-sharp.cache(false); // each image is read once; libvips' cache would only hold memory
+type Sharp = (typeof import('sharp'))['default'];
+
+async function loadSharp(): Promise<Sharp> {
+  const sharp = (await importOptional<typeof import('sharp')>('sharp', 'decoding JPEG and PNG images')).default;
+  sharp.cache(false); // each image is read once; libvips' cache would only hold memory
+  return sharp;
+}
 
 const JPEG_MAGIC = [0xff, 0xd8, 0xff];
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -31,6 +38,7 @@ export async function decodeImage(input: string | Uint8Array, name?: string): Pr
     throw new Error(`decodeImage: ${label} is not a JPEG or PNG file (it does not start with their signature); ` +
       'torchvision.io.read_image reads only those — convert it first');
   }
+  const sharp = await loadSharp();
   try {
     const image = sharp(bytes, { ignoreIcc: true, failOn: 'error' });
     const meta = await image.metadata();

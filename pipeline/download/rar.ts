@@ -8,7 +8,13 @@
 //   archives must never be read at once: every call here waits for the previous one (`exclusive`);
 // - its iterators are lazy and free the C++ archive only when run to the end, so each is drained;
 //   an abort makes the filter refuse every further member, which unrar then skips without reading.
-import { createExtractorFromFile } from 'node-unrar-js';
+//
+// node-unrar-js is an optional peer dependency, imported on the first archive.
+import { importOptional } from '../../models/optional-package.js';
+
+type Unrar = typeof import('node-unrar-js');
+
+const loadUnrar = () => importOptional<Unrar>('node-unrar-js', 'extracting RAR archives (the HMDB51 download)');
 
 export interface RarMember {
   /** Path inside the archive, '/'-separated (unrar converts a Windows archive's '\'). */
@@ -42,6 +48,7 @@ function exclusive<T>(work: () => Promise<T>): Promise<T> {
 
 export function listRar(archive: string): Promise<RarMember[]> {
   return exclusive(async () => {
+    const { createExtractorFromFile } = await loadUnrar();
     try {
       const extractor = await createExtractorFromFile({ filepath: archive });
       return [...extractor.getFileList().fileHeaders].map((h) => ({ name: h.name, size: h.unpSize, directory: h.flags.directory }));
@@ -63,6 +70,7 @@ export interface ExtractOptions {
  */
 export function extractRar(archive: string, dest: string, targets: ReadonlyMap<string, string>, options: ExtractOptions = {}): Promise<string[]> {
   return exclusive(async () => {
+    const { createExtractorFromFile } = await loadUnrar();
     const written: string[] = [];
     let member: string | undefined;
     try {

@@ -3,7 +3,7 @@
 // Zero cells stay blank: with 51 classes, 2,500 zeros would drown the few confusions that matter.
 import type { TopLevelSpec } from 'vega-lite';
 import { FONT_STACK } from './fonts.js';
-import { renderSpec, type Chart, type RenderOptions } from './render.js';
+import { renderSpec, type Chart, type RenderOptions, type VegaLiteSpec } from './render.js';
 
 export interface ConfusionChartOptions extends RenderOptions {
   /** Title; default 'confusion matrix'. */
@@ -43,7 +43,7 @@ function checkConfusion(matrix: unknown, classNames: unknown): void {
 }
 
 /** The vega-lite spec of the confusion matrix (no vega needed to build it). */
-export function confusionSpec(matrix: number[][], classNames: string[], options: ConfusionChartOptions = {}): TopLevelSpec {
+export function confusionSpec(matrix: number[][], classNames: string[], options: ConfusionChartOptions = {}): VegaLiteSpec {
   checkConfusion(matrix, classNames);
   const n = classNames.length;
   const cell = options.cellSize ?? Math.max(18, Math.min(56, Math.floor(900 / n)));

@@ -4,7 +4,7 @@
 // line in the log carry the same number; `epochBase: 1` counts from 1.
 import type { TopLevelSpec } from 'vega-lite';
 import { FONT_STACK } from './fonts.js';
-import { renderSpec, type Chart, type RenderOptions } from './render.js';
+import { renderSpec, type Chart, type RenderOptions, type VegaLiteSpec } from './render.js';
 
 /** One number per epoch; null where the value was not finite (JSON writes NaN and ±Infinity as null). */
 export type EpochSeries = (number | null)[];
@@ -106,7 +106,7 @@ function decades(lo: number, hi: number): number[] {
 }
 
 /** The vega-lite spec of the history chart (no vega needed to build it). */
-export function historySpec(history: TrainingHistory, options: HistoryChartOptions = {}): TopLevelSpec {
+export function historySpec(history: TrainingHistory, options: HistoryChartOptions = {}): VegaLiteSpec {
   const h = checkHistory(history);
   const base = options.epochBase ?? 0;
   const n = h.loss_hist.train.length;

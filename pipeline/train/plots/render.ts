@@ -2,11 +2,13 @@
 //
 // vega, vega-lite and resvg are imported on first use: vega alone costs ~230 ms to import on the
 // shared 2-core machine, which a command that never plots should not pay. After that, a 20-epoch
-// history renders in ~40 ms (SVG ~15 ms, PNG ~25 ms at 2x).
+// history renders in ~40 ms (SVG ~15 ms, PNG ~25 ms at 2x). They are optional peer dependencies of
+// webgrad, so their types stay out of the exported signatures too (VegaLiteSpec below).
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
+import { checkInstalled, importOptional } from '../../../models/optional-package.js';
 import { resolveFonts, type FontOptions } from './fonts.js';
 import { installTextMetrics } from './metrics.js';
 
@@ -23,6 +25,12 @@ export interface Chart {
   warnings: string[];
 }
 
+/**
+ * A vega-lite specification (vega-lite's TopLevelSpec). Typed loosely here so that webgrad's published
+ * types don't need vega-lite installed; cast to TopLevelSpec to work on one with vega-lite's types.
+ */
+export type VegaLiteSpec = object;
+
 export interface RenderOptions {
   /** PNG pixels per SVG pixel (default 2, sharp on high-DPI screens and in reports). */
   scale?: number;
@@ -36,15 +44,30 @@ type Libs = {
 };
 let libs: Promise<Libs> | undefined;
 
-/** Imports the plotting libraries once; later calls share the same promise. */
-export function loadPlotLibs(): Promise<Libs> {
-  libs ??= Promise.all([import('vega'), import('vega-lite'), import('@resvg/resvg-js')]).then(
-    ([vega, vegaLite, resvg]) => {
+const PURPOSE = 'drawing charts';
+
+function plotLibs(): Promise<Libs> {
+  if (!libs) {
+    // one error naming every missing package, rather than one per attempt
+    checkInstalled(['vega', 'vega-lite', '@resvg/resvg-js'], PURPOSE);
+    libs = Promise.all([
+      importOptional<Libs['vega']>('vega', PURPOSE),
+      importOptional<Libs['vegaLite']>('vega-lite', PURPOSE),
+      importOptional<Libs['resvg']>('@resvg/resvg-js', PURPOSE),
+    ]).then(([vega, vegaLite, resvg]) => {
       installTextMetrics(vega);
       return { vega, vegaLite, resvg };
-    },
-  );
+    });
+  }
   return libs;
+}
+
+/**
+ * Imports the plotting libraries (vega, vega-lite, @resvg/resvg-js) once, or rejects with one error
+ * naming those not installed: a long job can call it first, to fail before training rather than after.
+ */
+export async function loadPlotLibs(): Promise<void> {
+  await plotLibs();
 }
 
 let warnedNoFont = false;
@@ -53,11 +76,11 @@ const NO_FONT =
   'Install one, e.g. `apt-get install fonts-dejavu-core`, or pass fonts: { files: [...] }.';
 
 /** Renders a vega-lite spec headlessly to an SVG string and a PNG. */
-export async function renderSpec(spec: TopLevelSpec, options: RenderOptions = {}): Promise<Chart> {
+export async function renderSpec(spec: VegaLiteSpec, options: RenderOptions = {}): Promise<Chart> {
   const scale = options.scale ?? 2;
   if (!(scale > 0 && scale <= 16)) throw new Error(`plots: scale must be in (0, 16], got ${scale}`);
-  const { vega, vegaLite, resvg } = await loadPlotLibs();
-  const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
+  const { vega, vegaLite, resvg } = await plotLibs();
+  const view = new vega.View(vega.parse(vegaLite.compile(spec as TopLevelSpec).spec), { renderer: 'none' });
   let svg: string;
   try {
     svg = await view.toSVG();
