@@ -5,7 +5,9 @@
 export { prepare, scanVideos, PrepareError, type PrepareOptions, type PrepareSummary } from './prepare.js';
 export { extractClip, type ClipFrames } from './extract.js';
 export { frameIndices } from './frames.js';
-export { ensureSplit, parseSplitSpec, type SplitFile, type SplitSpec } from './split-file.js';
+export { ensureSplit, parseSplitSpec, SplitTooSmallError, type SplitFile, type SplitSpec } from './split-file.js';
+export { parseShard, shardOf, type Shard } from './shard.js';
+export { mergeShards } from './merge-shards.js';
 export { VideoDataset, type VideoDatasetOptions, type Sample } from './dataset.js';
 export { DataLoader, type Batch, type DataLoaderOptions } from './loader.js';
 export { IMAGENET_MEAN, IMAGENET_STD, frameToTensor } from './transforms.js';
