@@ -1,6 +1,7 @@
 // The one WebGPU device webgrad runs on: Dawn through the `webgpu` package in Node,
 // navigator.gpu in browsers. init() is idempotent; every op calls gpu() to get it.
 
+import { type Quiet, dawnStderrFilter } from './dawn-stderr.js';
 import { debugFlags } from './debug.js';
 
 export interface InitOptions {
@@ -26,6 +27,8 @@ let context: GpuContext | undefined;
 // Dawn's Node binding tears the instance down when its GPU object is garbage-collected,
 // taking every device with it (a segfault or futex abort at the next GC): hold it forever.
 let gpuInstance: GPU | undefined;
+// Runs requestAdapter without Dawn's limit warnings on a terminal (dawn-stderr.ts); Node only.
+let quietDiscovery: Quiet = (call) => call();
 let pending: Promise<GpuContext> | undefined;
 let lostReason: string | undefined;
 // Why the last init() failed (no adapter…): reported by gpu() instead of "not initialised".
@@ -48,6 +51,7 @@ async function nodeGpu(): Promise<GPU> {
   for (const [name, value] of Object.entries(dawn.globals)) {
     if (!(name in globalThis)) (globalThis as Record<string, unknown>)[name] = value;
   }
+  quietDiscovery = await dawnStderrFilter();
   return dawn.create([]);
 }
 
@@ -80,7 +84,8 @@ async function create(options: InitOptions): Promise<GpuContext> {
   let adapterName = 'user-supplied device';
   if (!device) {
     const gpuApi = (gpuInstance ??= await findGpu());
-    const adapter = await gpuApi.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' });
+    // Dawn discovers adapters synchronously inside this call, printing as it goes.
+    const adapter = await quietDiscovery(() => gpuApi.requestAdapter({ powerPreference: options.powerPreference ?? 'high-performance' }));
     if (!adapter) throw new Error(`webgrad: no WebGPU adapter found. ${installHint}`);
     adapterName = await describe(adapter);
     const optional = ['timestamp-query', 'shader-f16', 'subgroups'] as GPUFeatureName[];
@@ -92,7 +97,11 @@ async function create(options: InitOptions): Promise<GpuContext> {
     if (info.reason !== 'destroyed') console.error(`webgrad: GPU device lost (${lostReason})`);
   });
   device.onuncapturederror = (event: GPUUncapturedErrorEvent) => {
-    options.onError?.(`webgrad: WebGPU error: ${event.error.message}`);
+    if (!options.onError) return;
+    options.onError(`webgrad: WebGPU error: ${event.error.message}`);
+    // Handled: the next readback throws it. Without this, Dawn's Node binding also prints the
+    // raw dump ("validation:\n[Invalid ComputePipeline …]") to stdout.
+    event.preventDefault();
   };
   const features = new Set<string>([...device.features]);
   const subgroupSize = (device.adapterInfo as { subgroupMinSize?: number } | undefined)?.subgroupMinSize ?? 0;
