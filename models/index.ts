@@ -18,3 +18,4 @@ export {
   IMAGENET_CLASSES, IMAGENET_MEAN, IMAGENET_STD, preprocessImage, preprocessRgb, decodeImage,
   type PreprocessOptions, type Preprocessed, type RgbImage,
 } from './imagenet/index.js';
+export { MissingPackageError } from './optional-package.js';

@@ -7,6 +7,7 @@ import { countFrames, decodeSelected, probeWithFfmpeg, type StreamInfo } from '.
 import { DEFAULT_FRAMES, frameIndices } from './frames.js';
 import { decodeMjpegFrame } from './mjpeg.js';
 import { readMp4 } from './mp4.js';
+import { MissingPackageError } from '../models/optional-package.js';
 
 export const VIDEO_EXTENSIONS = ['.avi', '.mp4', '.webm', '.mkv', '.mov', '.m4v'];
 
@@ -37,6 +38,11 @@ const COUNT_SLACK = 2;
 
 /** A clip that cannot give k frames; `reason` is the message for the report. */
 export class ClipError extends Error {}
+
+/** A per-clip error, unless a package is missing: that is the whole run's problem, said once. */
+function clipError(e: unknown, message = (e as Error).message): Error {
+  return e instanceof MissingPackageError ? e : new ClipError(message);
+}
 
 export async function extractClip(path: string, k: number = DEFAULT_FRAMES, decoder: DecoderChoice = 'auto'): Promise<ClipFrames> {
   const size = statSync(path).size;
@@ -69,7 +75,7 @@ export async function extractClip(path: string, k: number = DEFAULT_FRAMES, deco
     try {
       mp4 = readMp4(path);
     } catch (e) {
-      throw new ClipError((e as Error).message);
+      throw clipError(e);
     }
     meta = { codec: mp4.codec, width: mp4.width, height: mp4.height, fps: mp4.fps, count: mp4.samples, slack: 0 };
   } else {
@@ -77,7 +83,7 @@ export async function extractClip(path: string, k: number = DEFAULT_FRAMES, deco
     try {
       info = await probeWithFfmpeg(path);
     } catch (e) {
-      throw new ClipError((e as Error).message);
+      throw clipError(e);
     }
     meta = { ...info, count: null, slack: 0 };
   }
@@ -85,7 +91,7 @@ export async function extractClip(path: string, k: number = DEFAULT_FRAMES, deco
     return await extractWithFfmpeg(path, meta, k);
   } catch (e) {
     if (e instanceof ClipError) throw e;
-    throw new ClipError((e as Error).message);
+    throw clipError(e);
   }
 }
 
@@ -148,7 +154,7 @@ function extractMjpeg(path: string, avi: AviInfo, k: number): ClipFrames {
     try {
       img = decodeMjpegFrame(jpg);
     } catch (e) {
-      throw new ClipError(`frame ${indices[j]} does not decode: ${(e as Error).message}`);
+      throw clipError(e, `frame ${indices[j]} does not decode: ${(e as Error).message}`);
     }
     if (j === 0) ({ width, height } = img);
     else if (img.width !== width || img.height !== height) throw new ClipError(`frame ${indices[j]} is ${img.width}x${img.height}, frame ${indices[0]} ${width}x${height}`);

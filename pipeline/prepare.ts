@@ -214,7 +214,9 @@ export async function prepare(opts: PrepareOptions): Promise<PrepareSummary> {
   const bar = opts.progress === false || todo.length === 0 ? undefined : new ProgressBar(label);
   const state = { done: 0, total: todo.length, failed: 0 };
   const say = (l: string): void => (bar ? bar.log(l) : log(l));
+  let missingPackage: string | undefined;
   await runPool(todo, Math.max(1, Math.min(opts.jobs ?? availableParallelism(), todo.length)), opts.signal, (task, reply) => {
+    if (!reply.ok && reply.missingPackage) missingPackage ??= reply.reason;
     // a clip that failed here but stands complete now was made by a duplicate of this run (Kubernetes
     // may start two pods for one index): it is done, whoever did it
     const other = reply.ok ? undefined : finishedLater(task, settings);
@@ -231,6 +233,7 @@ export async function prepare(opts: PrepareOptions): Promise<PrepareSummary> {
     bar?.update(state);
   });
   bar?.finish(state);
+  if (missingPackage) throw new PrepareError(missingPackage);
 
   sortManifest(done, failed);
   const finished = new Date().toISOString();
