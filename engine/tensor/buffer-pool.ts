@@ -5,9 +5,9 @@
 // The pool gives memory back to the device past a high-water mark (the memory budget,
 // set by memory.ts): before it grows past the mark, and after releases leave it past the
 // mark, it destroys pooled buffers, largest first and within a size the longest idle
-// first, as PyTorch's caching allocator does under `garbage_collection_threshold`. Live
-// buffers are never touched, so when live memory alone is past the mark nothing helps
-// but freeing tensors (memory.ts warns about that).
+// first (PyTorch's allocator, past its `garbage_collection_threshold`, frees the longest
+// unused). Live buffers are never touched, so when live memory alone is past the mark
+// nothing helps but freeing tensors (memory.ts warns about that).
 
 import { gpu } from '../device/device.js';
 import { clearBindGroupCache, flush } from '../kernels/runtime.js';

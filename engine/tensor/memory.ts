@@ -91,19 +91,23 @@ export function tidy<T>(fn: () => T): T {
 // GC makes due — they return the forgotten buffers to the pool — run in a later task, so
 // the allocation that asks for a collection cannot wait for it; the buffers come back at
 // the program's next await (a readback, synchronize(), a timer) and are reused after it.
-// Two triggers:
-//   growth: creating a buffer would take live + pooled bytes `growth` past what was live
-//     after the last collection (64 MiB, or half of that live memory if more: a model
-//     being loaded pays a logarithmic number of collections);
-//   drain:  the last collection returned ≥ 32 MiB (the program leaks) and the pool is
-//     down to half of that: collect now, so the other half covers the steps until the
-//     finalizers run, instead of growing by those steps every cycle.
-// A program that disposes its tensors neither grows nor has its pool refilled by the
-// safety net, so it never pays for a collection. A loop that never awaits cannot get its
-// memory back before it does (one collection, then none until it yields); it is warned once
-// at the budget. V8's flagged FinalizationRegistry.prototype.cleanupSome could run the
-// finalizers synchronously, but inside an op: a kernel launcher holding a buffer whose
-// handle the optimizer already considers dead would get that buffer back as its output.
+// Two triggers, both at most once per collection's round trip:
+//   growth: creating a buffer would take live + pooled bytes a `step` past what was live
+//     after the last collection (or half of that live memory if more: a model being
+//     loaded pays a logarithmic number of collections);
+//   drain:  the last collection returned at least half a step (the program leaks) and the
+//     pool is down to half of that: collect now, so the other half covers the steps until
+//     the finalizers run, instead of the pool growing by those steps every cycle.
+// The step is 64 MiB (budget/8 if less), widened up to budget/4 while collections take
+// over a tenth of the program's time (a fast GPU leaking quickly), narrowed back when
+// they take under a fortieth. A program that disposes its tensors neither grows nor has
+// its pool refilled by the safety net, so it never pays for a collection.
+//
+// A loop that never awaits cannot get memory back before it does: it gets one collection,
+// a warning at the budget, and a catch-up collection once it yields. V8's flagged
+// FinalizationRegistry.prototype.cleanupSome could run the finalizers synchronously, but
+// inside an op: a kernel launcher holding a buffer whose handle the optimizer already
+// considers dead would get that buffer back as its own output.
 //
 // Node exposes gc() through V8's flags. Browsers give a page no way to force a collection
 // (globalThis.gc exists only when Chrome runs with --js-flags=--expose-gc, and is used
@@ -111,7 +115,7 @@ export function tidy<T>(fn: () => T): T {
 
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;
-/** Growth between collections: a full GC of a 10-50 MB JS heap takes ~5-30 ms, creating 64 MiB of buffers longer. */
+/** Growth between collections: a full GC of webgrad's 10-50 MB JS heap takes 5-30 ms on lavapipe's 2 cores. */
 const growthStep = 64 * MiB;
 const baseStep = () => Math.min(growthStep, (budget ?? Infinity) / 8);
 const stepCap = () => Math.max(baseStep(), (budget ?? Infinity) / 4);
@@ -181,9 +185,11 @@ export function memoryBudget(): number {
 
 /**
  * Sets the GPU memory budget in bytes. Past it the pool gives buffers back to the device,
- * and if live tensors alone exceed it webgrad warns once. It also caps the growth between
- * collections of forgotten tensors (at most budget/8). `Infinity` turns all of it off;
- * `undefined` restores the default (WEBGRAD_MEMORY_BUDGET, else the device's).
+ * and if live tensors alone exceed it webgrad warns once. It also bounds the growth that
+ * sets off a collection of forgotten tensors (64 MiB or budget/8, up to budget/4 while
+ * collections are slow). `Infinity` turns all of it off; `undefined` restores the default
+ * (WEBGRAD_MEMORY_BUDGET, else the device's). Like PyTorch, webgrad never refuses an
+ * allocation for the budget's sake.
  */
 export function setMemoryBudget(bytes: number | undefined): void {
   if (bytes !== undefined && !(bytes >= 0)) {
@@ -227,8 +233,6 @@ function forceCollection(): void {
   const start = performance.now();
   collector!();
   const spent = performance.now() - start;
-  // Pacing: keep collections under ~10% of the program's time by widening the step when
-  // they come too often for their cost (a fast GPU leaking quickly), and narrowing it back.
   const since = start - lastCollectionEnd;
   if (spent * 10 > since) step = Math.min(step * 2, stepCap());
   else if (spent * 40 < since) step = Math.max(step / 2, baseStep());
