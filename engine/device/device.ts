@@ -35,7 +35,7 @@ let lostReason: string | undefined;
 let initFailure: Error | undefined;
 
 const installHint =
-  'webgrad needs a WebGPU adapter. In Node run `npm run setup` (installs Mesa\'s lavapipe Vulkan driver on Debian), ' +
+  'webgrad needs a WebGPU adapter. In Node run `npx webgrad-setup` (or `npm run setup` in a clone of webgrad): it installs Mesa\'s lavapipe Vulkan driver on Debian; ' +
   'or install a Vulkan driver for your GPU (libvulkan1 + mesa-vulkan-drivers >= 24, or the vendor driver). ' +
   'In a browser use one with WebGPU enabled (Chrome/Edge 113+, Firefox 141+, Safari 26+).';
 

@@ -52,7 +52,7 @@ it('without a WebGPU adapter the first op says what to install', async () => {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'ignore'],
   });
-  expect(output).toMatch(/no WebGPU adapter found.*npm run setup.*mesa-vulkan-drivers/s);
+  expect(output).toMatch(/no WebGPU adapter found.*npx webgrad-setup.*npm run setup.*mesa-vulkan-drivers/s);
 });
 
 // Child processes running the engine's sources (through tsx), so their stdout/stderr can be read:
