@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // npm run classify -- <image> [options]: a photo through ResNet18 with ImageNet weights → top-5.
-import { parseArgs } from 'node:util';
+import { type Cli, cli, parseCommandLine } from './cli.js';
 import { classifyImage } from './classify.js';
 import { resnet18 } from './resnet/factories.js';
 import { WeightsUnavailableError } from './weights/index.js';
@@ -18,29 +18,16 @@ Classifies a photo with torchvision's ResNet18 and prints the top classes with t
   --help           this text
 `;
 
-function fail(message: string, code = 2): never {
-  process.stderr.write(`classify: ${message}\n`);
-  process.exit(code);
-}
+const fail: Cli['fail'] = cli('classify').fail;
 
 async function main(): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      allowPositionals: true,
-      options: {
-        weights: { type: 'string', default: 'IMAGENET1K_V1' }, top: { type: 'string', default: '5' },
-        'no-antialias': { type: 'boolean' }, offline: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean' },
-      },
-    });
-  } catch (error) {
-    fail(`${(error as Error).message} (try --help)`);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return;
-  }
+  const { values, positionals } = parseCommandLine('classify', USAGE, {
+    allowPositionals: true,
+    options: {
+      weights: { type: 'string', default: 'IMAGENET1K_V1' }, top: { type: 'string', default: '5' },
+      'no-antialias': { type: 'boolean' }, offline: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean' },
+    },
+  });
   if (positionals.length !== 1) fail(`expected one image path, got ${positionals.length} (try --help)`);
   const top = Number(values.top);
   if (!Number.isInteger(top) || top < 1 || top > 1000) fail(`--top must be an integer from 1 to 1000, got '${values.top}'`);

@@ -2,7 +2,7 @@
 // npm run eval:hmdb -- --frames <dir> --weights <pt>: accuracy on a prepared split, per class,
 // and a confusion-matrix image.
 import { dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { type Cli, cli, parseCommandLine } from '../models/cli.js';
 import { ProgressBar } from './progress.js';
 import { evaluateSplit } from './train/evaluate.js';
 import { confusionChart, writeChart } from './train/plots/index.js';
@@ -23,30 +23,18 @@ per-class accuracy with a per-class table; writes the confusion matrix as SVG an
   --help              this text
 `;
 
-function fail(message: string, code: number): never {
-  process.stderr.write(`eval: ${message}\n`);
-  process.exit(code);
-}
+const fail: Cli['fail'] = cli('eval').fail;
 
 const pct = (v: number) => `${(100 * v).toFixed(2).padStart(6)} %`;
 
 async function main(): Promise<void> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      options: {
-        frames: { type: 'string' }, weights: { type: 'string' }, split: { type: 'string' }, out: { type: 'string' },
-        'batch-size': { type: 'string' }, workers: { type: 'string' }, json: { type: 'boolean' }, 'no-progress': { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (e) {
-    fail(`${(e as Error).message} (try --help)`, 2);
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return;
-  }
+  const { values } = parseCommandLine('eval', USAGE, {
+    options: {
+      frames: { type: 'string' }, weights: { type: 'string' }, split: { type: 'string' }, out: { type: 'string' },
+      'batch-size': { type: 'string' }, workers: { type: 'string' }, json: { type: 'boolean' }, 'no-progress': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (!values.frames) fail('--frames is required (try --help)', 2);
   const split = values.split ?? 'test';
   if (split !== 'test' && split !== 'train' && split !== 'all') fail(`--split must be test, train or all, got '${split}'`, 2);

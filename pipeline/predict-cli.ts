@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // npm run predict -- <video> [options]: the seed's deployment — top classes of one video.
-import { parseArgs } from 'node:util';
+import { type Cli, cli, parseCommandLine } from '../models/cli.js';
 import { predictVideo } from './train/predict.js';
 
 const USAGE = `usage: npm run predict -- <video> [options]
@@ -18,29 +18,16 @@ Classifies one video with Resnt18Rnn weights made by npm run train:hmdb (or by t
   --help               this text
 `;
 
-function fail(message: string, code: number): never {
-  process.stderr.write(`predict: ${message}\n`);
-  process.exit(code);
-}
+const fail: Cli['fail'] = cli('predict').fail;
 
 async function main(): Promise<void> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      allowPositionals: true,
-      options: {
-        weights: { type: 'string' }, 'class-map': { type: 'string' }, 'class-names': { type: 'string' }, top: { type: 'string' },
-        'seed-compat': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-      },
-    });
-  } catch (e) {
-    fail(`${(e as Error).message} (try --help)`, 2);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return;
-  }
+  const { values, positionals } = parseCommandLine('predict', USAGE, {
+    allowPositionals: true,
+    options: {
+      weights: { type: 'string' }, 'class-map': { type: 'string' }, 'class-names': { type: 'string' }, top: { type: 'string' },
+      'seed-compat': { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+    },
+  });
   if (positionals.length !== 1) fail(`expected one video path, got ${positionals.length} (try --help)`, 2);
   const top = values.top === undefined ? 5 : Number(values.top);
   if (!Number.isInteger(top) || top < 1) fail(`--top must be a positive integer, got '${values.top}'`, 2);
