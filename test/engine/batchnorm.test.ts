@@ -2,21 +2,12 @@
 // and without affine), gradcheck of the training-mode backward, and the error messages.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as wg from '../../engine/index.js';
-import { checkCase, loadFixture, registerOps } from '../helpers/fixtures.js';
+import { checkCase, loadFixture } from '../helpers/fixtures.js';
 import { setupGpu } from '../helpers/gpu.js';
 
 beforeAll(setupGpu);
 
-registerOps({
-  batchNorm: (xs, kw) => {
-    const [x, ...rest] = xs;
-    const [rm, rv] = kw.running ? [rest.shift()!, rest.shift()!] : [null, null];
-    const [w, b] = kw.affine ? [rest.shift()!, rest.shift()!] : [null, null];
-    const y = wg.batchNorm(x!, rm, rv, w, b, { training: kw.training as boolean, momentum: kw.momentum as number, eps: kw.eps as number });
-    return rm && rv ? [y, rm, rv] : [y];
-  },
-});
-
+// batchNorm's fixture runner is in test/helpers/fixture-ops.ts (shared with the browser tests).
 describe('batch_norm vs PyTorch', () => {
   for (const c of loadFixture('batchnorm', 'nn')) it(c.name, () => checkCase(c));
 });

@@ -4,20 +4,12 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as wg from '../../engine/index.js';
 import { convTuning } from '../../engine/kernels/conv2d.js';
-import { checkCase, loadFixture, registerOps } from '../helpers/fixtures.js';
+import { checkCase, loadFixture } from '../helpers/fixtures.js';
 import { setupGpu } from '../helpers/gpu.js';
 
 beforeAll(setupGpu);
 
-type Kw = Record<string, unknown>;
-const convOptions = (kw: Kw): wg.Conv2dOptions => ({
-  stride: kw.stride as wg.Conv2dOptions['stride'],
-  padding: kw.padding as wg.Conv2dOptions['padding'],
-  dilation: kw.dilation as wg.Conv2dOptions['dilation'],
-  groups: kw.groups as number | undefined,
-});
-registerOps({ conv2d: ([x, w, b], kw) => [wg.conv2d(x!, w!, b ?? null, convOptions(kw))] });
-
+// conv2d's fixture runner is in test/helpers/fixture-ops.ts (shared with the browser tests).
 describe('conv2d vs PyTorch', () => {
   for (const c of loadFixture('conv2d', 'conv')) it(c.name, () => checkCase(c));
 });

@@ -1,6 +1,7 @@
 // Every op against PyTorch: forward outputs and every input gradient, per the fixture
 // files written by test/fixtures/generate_core.py (torch 1.13). Tolerances are per case.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { perturbed } from '../helpers/fixture-case.js';
 import { checkCase, loadFixture } from '../helpers/fixtures.js';
 import { setupGpu } from '../helpers/gpu.js';
 
@@ -13,18 +14,11 @@ for (const family of ['elementwise', 'reduction', 'matmul', 'indexing', 'softmax
 }
 
 describe('the harness itself', () => {
-  const perturbed = (family: string, name: string, where: 'outputs' | 'grads') => {
-    const c = structuredClone(loadFixture(family).find((x) => x.name === name)!);
-    const target = where === 'outputs' ? c.outputs[0]! : c.grads!.find((g) => g)!;
-    target.data[0] = Number(target.data[0]) + 1e-3;
-    return c;
-  };
   it('fails on a forward value off by 1e-3', async () => {
-    const c = perturbed('elementwise', loadFixture('elementwise')[0]!.name, 'outputs');
+    const c = perturbed(loadFixture('elementwise')[0]!, 'outputs');
     await expect(checkCase(c)).rejects.toThrow(/output 0: element 0/);
   });
   it('fails on a gradient off by 1e-3', async () => {
-    const name = loadFixture('matmul')[0]!.name;
-    await expect(checkCase(perturbed('matmul', name, 'grads'))).rejects.toThrow(/grad \d: element 0/);
+    await expect(checkCase(perturbed(loadFixture('matmul')[0]!, 'grads'))).rejects.toThrow(/grad \d: element 0/);
   });
 });

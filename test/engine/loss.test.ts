@@ -2,29 +2,12 @@
 // (not bit-equal to torch's RNG: statistics, mask reuse in backward, edge cases of p).
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as wg from '../../engine/index.js';
-import type { Tensor } from '../../engine/index.js';
-import { checkCase, loadFixture, registerOps } from '../helpers/fixtures.js';
+import { checkCase, loadFixture } from '../helpers/fixtures.js';
 import { setupGpu } from '../helpers/gpu.js';
 
 beforeAll(setupGpu);
 
-type Kw = Record<string, unknown>;
-const lossOptions = (xs: Tensor[], kw: Kw) => ({
-  reduction: kw.reduction as wg.Reduction,
-  ...(kw.weighted ? { weight: xs[2]! } : {}),
-  ...(kw.ignoreIndex !== undefined ? { ignoreIndex: kw.ignoreIndex as number } : {}),
-});
-
-registerOps({
-  crossEntropy: (xs, kw) => [wg.crossEntropy(xs[0]!, xs[1]!, { ...lossOptions(xs, kw), labelSmoothing: kw.labelSmoothing as number | undefined })],
-  nllLoss: (xs, kw) => [wg.nllLoss(xs[0]!, xs[1]!, lossOptions(xs, kw))],
-  mseLoss: (xs, kw) => {
-    const [a, b] = kw.transposed ? [xs[0]!.transpose(0, 1), xs[1]!.transpose(0, 1)] : [xs[0]!, xs[1]!];
-    return [wg.mseLoss(a, b, { reduction: kw.reduction as wg.Reduction })];
-  },
-  linear: (xs, kw) => [wg.linear(xs[0]!, xs[1]!, kw.bias ? xs[2]! : null)],
-});
-
+// The losses' and linear's fixture runners are in test/helpers/fixture-ops.ts (shared with the browser tests).
 for (const family of ['loss', 'linear']) {
   describe(`${family} vs PyTorch`, () => {
     for (const c of loadFixture(family, 'nn')) it(c.name, () => checkCase(c));

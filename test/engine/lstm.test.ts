@@ -3,36 +3,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as wg from '../../engine/index.js';
 import type { Tensor } from '../../engine/index.js';
-import { checkCase, loadFixture, registerOps } from '../helpers/fixtures.js';
+import { checkCase, loadFixture } from '../helpers/fixtures.js';
 import { setupGpu } from '../helpers/gpu.js';
 import { settledMemory } from '../helpers/gc.js';
 
 beforeAll(setupGpu);
 
-/** Fixture inputs [x, h0?, c0?, per layer weight_ih, weight_hh, (bias_ih, bias_hh)] → lstm's arguments. */
-function unpack(xs: Tensor[], kw: Record<string, unknown>): { x: Tensor; layers: wg.LstmLayer[]; options: wg.LstmOptions } {
-  const [x, ...rest] = xs;
-  const options: wg.LstmOptions = { batchFirst: kw.batchFirst as boolean };
-  if (kw.states) {
-    options.h0 = rest.shift()!;
-    options.c0 = rest.shift()!;
-  }
-  const layers: wg.LstmLayer[] = [];
-  for (let l = 0; l < (kw.numLayers as number); l++) {
-    const [weightIh, weightHh] = [rest.shift()!, rest.shift()!];
-    layers.push(kw.bias ? { weightIh, weightHh, biasIh: rest.shift()!, biasHh: rest.shift()! } : { weightIh, weightHh });
-  }
-  return { x: x!, layers, options };
-}
-
-registerOps({
-  lstm: (xs, kw) => {
-    const { x, layers, options } = unpack(xs, kw);
-    const r = wg.lstm(x, layers, options);
-    return [r.output, r.hN, r.cN];
-  },
-});
-
+// lstm's fixture runner is in test/helpers/fixture-ops.ts (shared with the browser tests).
 describe('lstm vs PyTorch', () => {
   for (const c of loadFixture('lstm', 'nn')) it(c.name, () => checkCase(c));
 });

@@ -3,30 +3,12 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import * as wg from '../../engine/index.js';
 import { convTuning } from '../../engine/kernels/conv2d.js';
-import { checkCase, loadFixture, registerOps } from '../helpers/fixtures.js';
+import { checkCase, loadFixture } from '../helpers/fixtures.js';
 import { setupGpu } from '../helpers/gpu.js';
 
 beforeAll(setupGpu);
 
-type Kw = Record<string, unknown>;
-type Pair = number | [number, number];
-const maxOptions = (kw: Kw): wg.MaxPool2dOptions => ({
-  kernelSize: kw.kernelSize as Pair, stride: kw.stride as Pair | undefined, padding: kw.padding as Pair | undefined,
-  dilation: kw.dilation as Pair | undefined, ceilMode: kw.ceilMode as boolean | undefined,
-});
-registerOps({
-  maxPool2d: ([x], kw) => [wg.maxPool2d(x!, maxOptions(kw))],
-  maxPool2dWithIndices: ([x], kw) => {
-    const { values, indices } = wg.maxPool2dWithIndices(x!, maxOptions(kw));
-    return [values, indices];
-  },
-  avgPool2d: ([x], kw) => [wg.avgPool2d(x!, {
-    ...maxOptions(kw), countIncludePad: kw.countIncludePad as boolean | undefined,
-    divisorOverride: kw.divisorOverride as number | undefined,
-  })],
-  adaptiveAvgPool2d: ([x], kw) => [wg.adaptiveAvgPool2d(x!, kw.outputSize as Pair)],
-});
-
+// The pooling ops' fixture runners are in test/helpers/fixture-ops.ts (shared with the browser tests).
 describe('pooling vs PyTorch', () => {
   for (const c of loadFixture('pool', 'conv')) it(c.name, () => checkCase(c));
 });

@@ -1,5 +1,6 @@
 // Numeric comparison with stated tolerances: |actual − expected| <= atol + rtol·|expected|,
-// NaN equal to NaN, infinities equal by sign. Failures name the worst element.
+// NaN equal to NaN, infinities equal by sign. Failures name the worst element. No Node or
+// vitest imports: the browser fixture page (test/browser/) compares with the same code.
 
 export interface Tolerance {
   atol: number;
@@ -14,10 +15,9 @@ export function parseValue(v: number | string): number {
   throw new Error(`fixture: unexpected value ${v}`);
 }
 
-export function closeEnough(actual: ArrayLike<number>, expected: ArrayLike<number | string>, tol: Tolerance, what: string): void {
-  if (actual.length !== expected.length) {
-    throw new Error(`${what}: ${actual.length} values, expected ${expected.length}`);
-  }
+/** Why `actual` is not close to `expected` (the worst element), or undefined when it is. */
+export function mismatch(actual: ArrayLike<number>, expected: ArrayLike<number | string>, tol: Tolerance, what: string): string | undefined {
+  if (actual.length !== expected.length) return `${what}: ${actual.length} values, expected ${expected.length}`;
   let worst = -1;
   let worstExcess = 0;
   for (let i = 0; i < actual.length; i++) {
@@ -31,7 +31,12 @@ export function closeEnough(actual: ArrayLike<number>, expected: ArrayLike<numbe
       worstExcess = excess;
     }
   }
-  if (worst >= 0) {
-    throw new Error(`${what}: element ${worst} is ${actual[worst]}, expected ${expected[worst]} (atol ${tol.atol}, rtol ${tol.rtol})`);
-  }
+  if (worst < 0) return undefined;
+  return `${what}: element ${worst} is ${actual[worst]}, expected ${expected[worst]} (atol ${tol.atol}, rtol ${tol.rtol})`;
+}
+
+/** Throws mismatch()'s message when `actual` is not close to `expected`. */
+export function closeEnough(actual: ArrayLike<number>, expected: ArrayLike<number | string>, tol: Tolerance, what: string): void {
+  const why = mismatch(actual, expected, tol, what);
+  if (why !== undefined) throw new Error(why);
 }
