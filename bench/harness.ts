@@ -73,6 +73,7 @@ export async function timeRuns(once: () => Promise<number>, warmup: number, runs
 }
 
 const optionalColumns: Array<{ header: string; cell: (r: BenchResult) => string | undefined }> = [
+  { header: 'of limit', cell: (r) => (typeof r.ofComputeLimit === 'number' ? `${(100 * r.ofComputeLimit).toFixed(0)}% FMA` : typeof r.ofMemoryLimit === 'number' ? `${(100 * r.ofMemoryLimit).toFixed(0)}% mem` : undefined) },
   { header: 'per s', cell: (r) => perSecond(r) },
   { header: 'peak GPU MB', cell: (r) => (typeof r.peakAllocatedBytes === 'number' ? (r.peakAllocatedBytes / 2 ** 20).toFixed(0) : undefined) },
   { header: 'torch CPU ms', cell: (r) => r.torchMs?.toFixed(2) ?? (r.torchSkipped ? 'skipped' : undefined) },

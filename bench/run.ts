@@ -16,6 +16,7 @@ import { modelWorkloads, pytorchTimes, type TorchTimes } from './workloads/model
 import { nnWorkloads } from './workloads/nn.js';
 import { optimWorkloads } from './workloads/optim.js';
 import { measureWait } from './workloads/wait.js';
+import { fmaLimitName, limitWorkloads, streamLimitName } from './workloads/limits.js';
 
 interface Args { json: boolean; filter?: string; runs: number; warmup: number; noTfjs: boolean; noTorch: boolean }
 
@@ -95,6 +96,17 @@ async function measure(w: Workload, args: Args, adapter: string, tfjsReady: bool
   return result;
 }
 
+/** Each row's GFLOP/s (or GB/s) as a fraction of the FMA-only (or streaming) limit measured in the same run. */
+function fractionsOfLimits(results: BenchResult[]): void {
+  const fma = results.find((r) => r.name === fmaLimitName)?.gflops;
+  const stream = results.find((r) => r.name === streamLimitName)?.gbps;
+  for (const r of results) {
+    if (r.name === fmaLimitName || r.name === streamLimitName) continue;
+    if (fma && r.gflops !== undefined) r.ofComputeLimit = r.gflops / fma;
+    else if (stream && r.gbps !== undefined) r.ofMemoryLimit = r.gbps / stream;
+  }
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const ctx = await wg.init();
@@ -102,7 +114,8 @@ async function main(): Promise<void> {
   const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, loadavgAtStart: loadavg()[0] };
   const tf = args.noTfjs ? undefined : await loadTfjs().catch(() => undefined);
   const all = [...coreWorkloads(tf), ...convWorkloads(tf), ...nnWorkloads(tf), ...optimWorkloads(tf), ...modelWorkloads(tf)];
-  const workloads = all.filter((w) => !args.filter || w.name.includes(args.filter));
+  // The adapter's limits run with every selection: each row is read as a fraction of them.
+  const workloads = [...limitWorkloads(), ...all.filter((w) => !args.filter || w.name.includes(args.filter))];
   const results: BenchResult[] = [];
   if (!args.json) console.log(`webgrad bench on ${ctx.adapterName}${tf ? ' (vs TF.js WebGPU on the same adapter)' : ''}\n`);
   const torchKeys = workloads.flatMap((w) => (w.torch ? [w.torch, ...Object.values(w.torchVariants ?? {})] : []));
@@ -114,6 +127,7 @@ async function main(): Promise<void> {
     if (args.json) console.log(JSON.stringify(r));
     else process.stderr.write(`  ${w.name} ${w.shape.join('x')}: ${r.ms.toFixed(2)} ms\n`);
   }
+  fractionsOfLimits(results);
   if (args.filter === undefined || 'wait'.includes(args.filter)) {
     const line = { adapter: ctx.adapterName, ...(await measureWait(args.runs)) } as unknown as BenchResult;
     results.push(line);
