@@ -4,7 +4,7 @@
 // the error at the first tensor op, with what to install.
 
 import './ops/methods.js';
-import { init } from './init.js';
+import { initAutomatically } from './init.js';
 
 export { init, shaderFamilies, type WebgradInitOptions } from './init.js';
 export { gpu, isInitialised, webgpuApi, type GpuContext } from './device/device.js';
@@ -46,5 +46,7 @@ export * as optim from './optim/index.js';
 export * as nn from './nn/index.js';
 export * from './io/index.js';
 
-// Auto-initialise; a failure (no adapter) is reported when the first op needs the device.
-await init().catch(() => undefined);
+// Auto-initialise with the defaults, provisionally: an `await init(options)` before the first
+// tensor op replaces this device (engine/init.ts). A failure (no adapter) is reported when the
+// first op needs the device.
+await initAutomatically();

@@ -6,7 +6,11 @@
 //
 // Engine-free on purpose: models/ and pipeline/ (whose data half never imports the engine) both load
 // through this file.
-import { createRequire } from 'node:module';
+//
+// These packages exist only in Node. Their names and node:module are imported through variables, and
+// node:module only in Node, so a browser bundle of webgrad/models neither contains nor resolves them;
+// in a browser every optional package reads as not installed.
+import type * as NodeModule from 'node:module';
 
 /** Each optional peer dependency and its exact version, as in package.json's peerDependencies (a test
  *  keeps the two equal). */
@@ -36,9 +40,20 @@ export class MissingPackageError extends Error {
   }
 }
 
+function isNode(): boolean {
+  return typeof (globalThis as { process?: { versions?: { node?: unknown } } }).process?.versions?.node === 'string';
+}
+
+/** Imports what exists only in Node; the specifier is a variable so that bundlers leave it alone. */
+function importNodeOnly<T>(specifier: string): Promise<T> {
+  return import(/* @vite-ignore */ /* webpackIgnore: true */ specifier) as Promise<T>;
+}
+
 // Resolution is from this file, as `import()` here would resolve: up through the node_modules folders
 // above webgrad, where an app's own installs are.
-const requireHere = createRequire(import.meta.url);
+const requireHere: NodeJS.Require | undefined = isNode()
+  ? (await importNodeOnly<typeof NodeModule>('node:module')).createRequire(import.meta.url)
+  : undefined;
 
 function missingMessage(packages: string[], purpose: string): string {
   const specs = packages.map((p) => {
@@ -58,6 +73,7 @@ function missingMessage(packages: string[], purpose: string): string {
  * not be reported as absent.
  */
 function isInstalled(name: string): boolean {
+  if (!requireHere) return false;
   try {
     requireHere.resolve(name);
     return true;
@@ -87,7 +103,7 @@ export function importOptional<T>(name: OptionalPackageName, purpose: string): P
   if (!module) {
     // not remembered when missing: it may be installed before the next try
     if (!isInstalled(name)) return Promise.reject(new MissingPackageError([name], purpose));
-    module = import(name);
+    module = importNodeOnly(name);
     loaded.set(name, module);
   }
   return module as Promise<T>;
@@ -100,7 +116,7 @@ export function importOptional<T>(name: OptionalPackageName, purpose: string): P
 export function requireOptional<T>(name: OptionalPackageName, purpose: string): T {
   if (!required.has(name)) {
     if (!isInstalled(name)) throw new MissingPackageError([name], purpose);
-    required.set(name, requireHere(name));
+    required.set(name, requireHere!(name));
   }
   return required.get(name) as T;
 }

@@ -1,6 +1,7 @@
-// Runs once before the suite: rebuilds dist/ (incrementally, a few seconds when nothing changed),
-// so the tests that import the built package — the examples, `webgrad/models` by name — never
-// run stale code; and keeps Dawn's per-process limit warnings out of the test output.
+// Runs once before the suite: writes the shader module from shaders/*.wgsl and rebuilds dist/
+// (incrementally, a few seconds when nothing changed), so the tests — those importing the sources
+// and those importing the built package (the examples, `webgrad/models` by name) — never run
+// stale code or stale WGSL; and keeps Dawn's per-process limit warnings out of the test output.
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
@@ -22,5 +23,6 @@ export default function setup(): void {
   dropDawnWarnings(process.stderr);
   const root = fileURLToPath(new URL('..', import.meta.url));
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  execFileSync(process.execPath, ['scripts/generate-shaders.mjs'], { cwd: root, stdio: 'inherit' });
   execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 }

@@ -1,50 +1,47 @@
-// Loads WGSL families from shaders/ and fills their {{PLACEHOLDERS}}. Files are read once
-// at init(); in browsers they are fetched next to the module (or from init's shaderBaseUrl).
+// The WGSL families of shaders/ with their {{PLACEHOLDERS}} filled. The sources are compiled into
+// the package (shaders.generated.ts, written from shaders/*.wgsl at build time), so neither Node
+// nor a browser reads a file, and a bundler carries them like any other module. init's
+// shaderBaseUrl swaps in WGSL served from elsewhere, e.g. edited kernels, without a rebuild.
 
-const cache = new Map<string, string>();
+import { SHADERS } from './shaders.generated.js';
 
-function isNode(): boolean {
-  return typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
-}
+// The served families, when init({ shaderBaseUrl }) asked for them; else the bundled ones.
+let served = new Map<string, string>();
 
-let shaderDir: string | undefined;
-
-async function nodeShaderDir(): Promise<string> {
-  if (shaderDir) return shaderDir;
-  const fs = await import('node:fs');
-  const path = await import('node:path');
-  const url = await import('node:url');
-  // The same code runs from engine/kernels (sources) and dist/engine/kernels (build): walk up.
-  let dir = path.dirname(url.fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    const candidate = path.join(dir, 'shaders');
-    if (fs.existsSync(path.join(candidate, 'elementwise.wgsl'))) return (shaderDir = candidate);
-    dir = path.dirname(dir);
-  }
-  throw new Error('webgrad: cannot find the shaders/ folder next to the package; reinstall webgrad');
-}
-
-/** Reads every listed family into the cache (called by init). */
+/** Fetches every listed family from `baseUrl` (init's shaderBaseUrl), or goes back to the bundled WGSL. */
 export async function loadShaders(names: readonly string[], baseUrl?: string): Promise<void> {
-  if (isNode() && !baseUrl) {
-    const dir = await nodeShaderDir();
-    const fs = await import('node:fs');
-    const path = await import('node:path');
-    for (const name of names) cache.set(name, fs.readFileSync(path.join(dir, `${name}.wgsl`), 'utf8'));
+  if (baseUrl === undefined) {
+    served = new Map();
     return;
   }
-  const base = baseUrl ?? new URL('../../shaders/', import.meta.url).href;
+  // A relative base ('/wgsl/') is the page's; Node has no page, so there it must be absolute.
+  const page = (globalThis as { location?: { href: string } }).location?.href;
+  let base: URL;
+  try {
+    base = new URL(baseUrl, page);
+  } catch {
+    throw new Error(`webgrad: shaderBaseUrl '${baseUrl}' is not a URL${page ? '' : ' (outside a page it must be absolute: https://…/shaders/)'}`);
+  }
+  if (!base.pathname.endsWith('/')) base.pathname += '/'; // a folder, with or without its slash
+  const fetched = new Map<string, string>();
   await Promise.all(names.map(async (name) => {
-    const response = await fetch(new URL(`${name}.wgsl`, base));
-    if (!response.ok) throw new Error(`webgrad: cannot load shader ${name}.wgsl from ${base} (${response.status})`);
-    cache.set(name, await response.text());
+    let response: Response;
+    try {
+      response = await fetch(new URL(`${name}.wgsl`, base));
+    } catch (error) {
+      throw new Error(`webgrad: cannot load shader ${name}.wgsl from ${baseUrl} (${error instanceof Error ? error.message : String(error)}); ` +
+        'shaderBaseUrl must be a URL that fetch() can read, or leave it out to use the WGSL built into webgrad');
+    }
+    if (!response.ok) throw new Error(`webgrad: cannot load shader ${name}.wgsl from ${baseUrl} (HTTP ${response.status})`);
+    fetched.set(name, await response.text());
   }));
+  served = fetched;
 }
 
 /** The family's WGSL with each {{KEY}} replaced; unknown or missing keys are errors. */
 export function shaderSource(name: string, values: Record<string, string | number> = {}): string {
-  const text = cache.get(name);
-  if (text === undefined) throw new Error(`webgrad: shader family '${name}' is not loaded (was init() awaited?)`);
+  const text = served.get(name) ?? (SHADERS as Readonly<Record<string, string | undefined>>)[name];
+  if (text === undefined) throw new Error(`webgrad: no shader family '${name}' (shaders/${name}.wgsl)`);
   return text.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
     const value = values[key];
     if (value === undefined) throw new Error(`webgrad: shader ${name}.wgsl needs a value for {{${key}}}`);
