@@ -53,7 +53,8 @@ export interface Workload {
    * Prepares inputs; returns one run of ours (records GPU work), a cleanup, and optionally
    * extra fields for the JSON line, read after the timed runs (e.g. peak memory).
    */
-  ours(): { run: () => void; dispose: () => void; fields?: () => Record<string, unknown> };
+  /** modules: the model's named modules, for --profile's per-layer report. */
+  ours(): { run: () => void; dispose: () => void; fields?: () => Record<string, unknown>; modules?: () => Iterable<[string, object]> };
   /** The same work on TF.js; undefined when TF.js has no such op. */
   tfjs?(): { run: () => void; dispose: () => void };
 }

@@ -1,4 +1,4 @@
-// npm run bench [-- --json] [-- --filter NAME] [-- --runs N] [-- --no-tfjs] [-- --no-torch]
+// npm run bench [-- --json] [-- --filter NAME] [-- --runs N] [-- --no-tfjs] [-- --no-torch] [-- --profile]
 // Runs each workload on webgrad and on TF.js's WebGPU backend (same adapter, same
 // process), prints a table (or JSON lines) and writes bench/results/<timestamp>.json.
 // The model workloads (--filter resnet, --filter resnt18rnn) are also timed on PyTorch CPU
@@ -18,23 +18,41 @@ import { optimWorkloads } from './workloads/optim.js';
 import { measureWait } from './workloads/wait.js';
 import { fmaLimitName, limitWorkloads, streamLimitName } from './workloads/limits.js';
 
-interface Args { json: boolean; filter?: string; runs: number; warmup: number; noTfjs: boolean; noTorch: boolean }
+interface Args { json: boolean; filter?: string; runs: number; warmup: number; noTfjs: boolean; noTorch: boolean; profile: boolean }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { json: false, runs: 7, warmup: 2, noTfjs: false, noTorch: false };
+  const args: Args = { json: false, runs: 7, warmup: 2, noTfjs: false, noTorch: false, profile: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--json') args.json = true;
     else if (a === '--no-tfjs') args.noTfjs = true;
     else if (a === '--no-torch') args.noTorch = true;
+    else if (a === '--profile') args.profile = true;
     else if (a === '--filter') args.filter = argv[++i];
     else if (a === '--runs') args.runs = Math.max(5, Number(argv[++i]));
     else if (a === '--help') {
-      console.log('npm run bench -- [--json] [--filter NAME] [--runs N>=5] [--no-tfjs] [--no-torch]');
+      console.log('npm run bench -- [--json] [--filter NAME] [--runs N>=5] [--no-tfjs] [--no-torch] [--profile]\n  --profile: one more run of each workload with every kernel timed alone, by kernel family and by layer');
       process.exit(0);
     } else throw new Error(`bench: unknown argument '${a}' (try --help)`);
   }
   return args;
+}
+
+/** --profile: one run with every kernel timed alone, printed by kernel family and by layer. */
+async function profileOnce(w: Workload, ours: ReturnType<Workload['ours']>): Promise<void> {
+  ours.run(); // warm: compile every pipeline first
+  await wg.synchronize();
+  const stop = wg.startProfiling(ours.modules?.() ?? []);
+  ours.run();
+  await wg.synchronize();
+  await new Promise((resolve) => setTimeout(resolve, 100)); // the last timestamp readbacks
+  const r = stop();
+  const pct = (ms: number) => `${((100 * ms) / r.totalMs).toFixed(1).padStart(5)} %`;
+  const lines = [`\nprofile of ${w.name} ${w.shape.join('x')}: ${r.totalMs.toFixed(1)} ms of kernels (each timed alone)`, '  by kernel family:'];
+  for (const f of r.families.slice(0, 15)) lines.push(`    ${pct(f.ms)}  ${f.ms.toFixed(1).padStart(9)} ms  ${String(f.count).padStart(5)}x  ${f.family}`);
+  lines.push('  by layer:');
+  for (const l of r.layers.slice(0, 25)) lines.push(`    ${pct(l.ms)}  ${l.ms.toFixed(1).padStart(9)} ms  ${l.scope}  (${l.families.slice(0, 3).map((f) => f.family).join(', ')})`);
+  process.stderr.write(`${lines.join('\n')}\n\n`);
 }
 
 async function measure(w: Workload, args: Args, adapter: string, tfjsReady: boolean, torch: TorchTimes): Promise<BenchResult> {
@@ -42,6 +60,7 @@ async function measure(w: Workload, args: Args, adapter: string, tfjsReady: bool
   const warmup = w.warmup ?? args.warmup;
   const runs = w.runs ?? args.runs;
   const ours = w.ours();
+  if (args.profile && !w.name.startsWith('limit:')) await profileOnce(w, ours);
   const wall = await timeRuns(async () => {
     await wg.synchronize();
     const t0 = performance.now();

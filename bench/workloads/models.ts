@@ -155,7 +155,7 @@ function resnet18Forward(tf: Tf | undefined): Workload {
         y?.dispose();
         y = wg.tidy(() => wg.noGrad(() => model.call(x)));
       };
-      return { run, dispose: () => { y?.dispose(); x.dispose(); model.dispose(); } };
+      return { run, modules: () => model.namedModules(), dispose: () => { y?.dispose(); x.dispose(); model.dispose(); } };
     },
     tfjs: tf && (() => {
       const net = tfResnet18(tf, n);
@@ -211,6 +211,7 @@ function resnt18RnnTrainStep(): Workload {
       return {
         run,
         fields: () => ({ peakLiveBytes, peakAllocatedBytes }),
+        modules: () => model.namedModules(),
         dispose: () => { opt.dispose(); for (const t of [x, target]) t.dispose(); model.dispose(); },
       };
     },

@@ -3,6 +3,7 @@
 // accumulated into `.grad` (and the gradient of a non-leaf that asked for it with
 // retainGrad(), as a copy). Every intermediate gradient is disposed as soon as it is used.
 
+import { withProfileScope } from '../kernels/profile.js';
 import { keep } from '../tensor/memory.js';
 import { fmt, sameShape } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -112,7 +113,7 @@ export function runBackward(root: Tensor, gradient: Tensor | undefined, options:
         }
         // g is complete here (every consumer of the node's output has contributed to it).
         for (const t of node.retainers) accumulateLeaf(m, t, keep(g.viewOf(g.shape, g.strides)));
-        const grads = node.backwardFn(g, node.savedTensors());
+        const grads = node.scope ? withProfileScope(node.scope, () => node.backwardFn(g, node.savedTensors())) : node.backwardFn(g, node.savedTensors());
         // One owned handle per destination, all made before any is consumed: a backward may
         // return the same tensor for several inputs (add), or g itself, and accumulating into
         // a leaf disposes the handle it is given.

@@ -3,6 +3,7 @@
 // handles and by downstream nodes) so that the memory a graph pins is released as soon as
 // nothing can reach it — not when the garbage collector gets round to it.
 
+import { profileScope } from '../kernels/profile.js';
 import type { Tensor } from '../tensor/tensor.js';
 
 export type Edge = { node: GradNode } | { leaf: Tensor } | null;
@@ -15,6 +16,8 @@ export class GradNode {
   consumed = false;
   /** Non-leaf outputs whose gradient backward keeps in their .grad (Tensor.retainGrad()). */
   readonly retainers = new Set<Tensor>();
+  /** The profiling scope of the forward that recorded this node: its backward kernels are charged there. */
+  readonly scope = profileScope();
   private savedVersions: number[];
 
   constructor(

@@ -14,6 +14,7 @@ function isOn(value: string | undefined): boolean {
   return value !== undefined && value !== '' && value !== '0' && value.toLowerCase() !== 'false';
 }
 
+/** Mutable: the profiler (kernels/profile.ts) turns timing on for as long as it runs. */
 export const debugFlags = {
   validate: isOn(readFlag('WEBGRAD_DEBUG')),
   timing: isOn(readFlag('WEBGRAD_DEBUG')),

@@ -8,6 +8,7 @@
 
 import { gpu } from '../device/device.js';
 import { debugFlags } from '../device/debug.js';
+import { chargeDispatch, profileScope } from './profile.js';
 import { gpuWait } from '../device/gpu-wait.js';
 import { collectIndexFaults, type FaultMessage, indexFaultSlot } from './index-faults.js';
 
@@ -224,7 +225,7 @@ export function dispatch(k: Kernel, buffers: readonly BufferBinding[], params: P
   }
   const offset = writeParams(params);
   const bindGroup = bindGroupFor(device, k, buffers, limits.maxStorageBufferBindingSize);
-  if (debugFlags.validate) {
+  if (debugFlags.validate || debugFlags.timing) {
     flushTimed(k, bindGroup, offset, [x, y, z]);
     return;
   }
@@ -309,11 +310,13 @@ function flushTimed(k: Kernel, bindGroup: GPUBindGroup, offset: number, groups: 
     if (error) reportGpuError(`webgrad: kernel '${k.key}' (${groups.join('x')} workgroups) failed: ${error.message}`);
   };
   pendingChecks.push(device.popErrorScope().then(report), device.popErrorScope().then(report));
+  const scope = profileScope();
   const record = (ms: number) => {
     const entry = timings.get(k.key) ?? { count: 0, ms: 0 };
     entry.count++;
     entry.ms += ms;
     timings.set(k.key, entry);
+    chargeDispatch(k.key, scope, ms);
   };
   if (staging) {
     const buffer = staging;

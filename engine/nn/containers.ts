@@ -45,7 +45,7 @@ export class Sequential extends ModuleSequence<[Tensor], Tensor> {
   forward(x: Tensor): Tensor {
     let y = x;
     for (const m of this) {
-      const next = m.forward(y) as Tensor;
+      const next = m.call(y) as Tensor;
       if (y !== x) y.dispose();
       y = next;
     }

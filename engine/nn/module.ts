@@ -11,6 +11,7 @@
 // traversed (parameters(), stateDict(), children() …).
 
 import { noGrad } from '../autograd/grad-mode.js';
+import { moduleScopeName, withProfileScope } from '../kernels/profile.js';
 import { launchMap } from '../kernels/elementwise.js';
 import { view, wgsl } from '../ops/core.js';
 import { keep } from '../tensor/memory.js';
@@ -72,7 +73,8 @@ export abstract class Module<In extends unknown[] = [Tensor], Out = Tensor> {
 
   /** Same as forward(); the closest TypeScript gets to PyTorch's `module(x)`. */
   call(...args: In): Out {
-    return this.forward(...args);
+    const scope = moduleScopeName(this);
+    return scope === undefined ? this.forward(...args) : withProfileScope(scope, () => this.forward(...args));
   }
 
   /** Registers a parameter (made a leaf requiring grad, kept out of tidy scopes); null registers an absent one (bias=false). */
