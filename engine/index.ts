@@ -14,6 +14,7 @@ export { tidy, keep, memoryStats, emptyCache, setMemoryBudget, memoryBudget, typ
 export { noGrad, enableGrad, isGradEnabled } from './autograd/grad-mode.js';
 export { gradcheck, type GradcheckOptions, type GradcheckResult } from './autograd/gradcheck.js';
 export { synchronize, flush, gpuTimeMs, kernelTimings, compiledKernelCount } from './kernels/runtime.js';
+export { startProfiling, type ProfileReport } from './kernels/profile.js';
 export {
   tensor, full, zeros, ones, zerosLike, onesLike, fullLike, arange, linspace,
   rand, randn, bernoulli, randint, manualSeed, getRngState, setRngState, type RngState, type CreateOptions,
