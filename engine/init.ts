@@ -14,7 +14,7 @@
 import { deviceInUse, type GpuContext, init as initDevice, type InitOptions, releaseDevice } from './device/device.js';
 import { reportGpuError } from './kernels/runtime.js';
 import { SHADER_FAMILIES } from './kernels/shaders.generated.js';
-import { loadShaders } from './kernels/shader-source.js';
+import { fetchShaders, useShaders } from './kernels/shader-source.js';
 import { installCollector, setMemoryBudget } from './tensor/memory.js';
 
 /** The WGSL families (shaders/*.wgsl), which init({ shaderBaseUrl }) fetches. */
@@ -91,20 +91,24 @@ function conflictError(wanted: DeviceChoice, current: Setup): Error {
 
 function start(options: WebgradInitOptions, automatic: boolean, replacing?: Setup): Setup {
   const choice = choiceOf(options);
+  let replaced = false;
   const ready = (async () => {
+    if (replacing) await replacing.ready.catch(() => undefined);
+    // The WGSL first: a shaderBaseUrl that cannot be read fails before anything changes.
+    const [shaders] = await Promise.all([fetchShaders(shaderFamilies, options.shaderBaseUrl), installCollector()]);
     if (replacing) {
-      await replacing.ready.catch(() => undefined);
       // An op that ran without awaiting this init() already holds the automatic device.
       if (deviceInUse()) throw conflictError(choice, replacing);
-      await releaseDevice();
+      releaseDevice();
+      replaced = true;
     }
-    const ctx = await initDevice({ onError: reportGpuError, ...options });
-    await Promise.all([loadShaders(shaderFamilies, options.shaderBaseUrl), installCollector()]);
-    return ctx;
+    useShaders(shaders);
+    return initDevice({ onError: reportGpuError, ...options });
   })();
   const made: Setup = { choice, automatic, ready };
   ready.catch(() => {
-    if (setup === made) setup = undefined; // the next init() tries again
+    // The next init() tries again; a replacement that failed before releasing leaves the old device on.
+    if (setup === made) setup = replacing && !replaced ? replacing : undefined;
   });
   return made;
 }

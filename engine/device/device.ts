@@ -182,11 +182,11 @@ export function deviceInUse(): boolean {
 /**
  * Forgets a device nothing has used yet, so that the next init() creates another: how an explicit
  * init(options) replaces the automatic one. A device webgrad created is destroyed; a supplied one
- * is only let go.
+ * is only let go. Call it once init() has settled.
  */
-export async function releaseDevice(): Promise<void> {
+export function releaseDevice(): void {
   if (used) throw new Error('webgrad: releaseDevice() after the device was used');
-  await pending?.catch(() => undefined);
+  if (pending && !context) throw new Error('webgrad: releaseDevice() while the device is being created');
   const old = context?.device;
   context = undefined;
   pending = undefined;

@@ -6,14 +6,12 @@
 import { SHADERS } from './shaders.generated.js';
 
 // The served families, when init({ shaderBaseUrl }) asked for them; else the bundled ones.
-let served = new Map<string, string>();
+let served: ReadonlyMap<string, string> = new Map();
 
-/** Fetches every listed family from `baseUrl` (init's shaderBaseUrl), or goes back to the bundled WGSL. */
-export async function loadShaders(names: readonly string[], baseUrl?: string): Promise<void> {
-  if (baseUrl === undefined) {
-    served = new Map();
-    return;
-  }
+/** Fetches every listed family from `baseUrl` (init's shaderBaseUrl); none without one. Changes nothing yet. */
+export async function fetchShaders(names: readonly string[], baseUrl: string | undefined): Promise<ReadonlyMap<string, string>> {
+  const fetched = new Map<string, string>();
+  if (baseUrl === undefined) return fetched;
   // A relative base ('/wgsl/') is the page's; Node has no page, so there it must be absolute.
   const page = (globalThis as { location?: { href: string } }).location?.href;
   let base: URL;
@@ -23,7 +21,6 @@ export async function loadShaders(names: readonly string[], baseUrl?: string): P
     throw new Error(`webgrad: shaderBaseUrl '${baseUrl}' is not a URL${page ? '' : ' (outside a page it must be absolute: https://…/shaders/)'}`);
   }
   if (!base.pathname.endsWith('/')) base.pathname += '/'; // a folder, with or without its slash
-  const fetched = new Map<string, string>();
   await Promise.all(names.map(async (name) => {
     let response: Response;
     try {
@@ -35,7 +32,12 @@ export async function loadShaders(names: readonly string[], baseUrl?: string): P
     if (!response.ok) throw new Error(`webgrad: cannot load shader ${name}.wgsl from ${baseUrl} (HTTP ${response.status})`);
     fetched.set(name, await response.text());
   }));
-  served = fetched;
+  return fetched;
+}
+
+/** Kernels compiled from now on use these families (fetchShaders' result) instead of the bundled ones. */
+export function useShaders(families: ReadonlyMap<string, string>): void {
+  served = families;
 }
 
 /** The family's WGSL with each {{KEY}} replaced; unknown or missing keys are errors. */
