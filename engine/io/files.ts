@@ -1,12 +1,17 @@
 // The only Node-specific part of engine/io: reading a path and writing one atomically.
-// `node:fs` is imported lazily so that the byte-level functions work in browsers.
+// `node:fs` is imported lazily, through a specifier bundlers do not follow, so that the byte-level
+// functions work in browsers and a browser bundle never meets it.
 
 export type PathOrBytes = string | Uint8Array | ArrayBuffer;
+
+const FS_PROMISES = 'node:fs/promises';
+const nodeFs = (): Promise<typeof import('node:fs/promises')> =>
+  import(/* @vite-ignore */ /* webpackIgnore: true */ FS_PROMISES) as Promise<typeof import('node:fs/promises')>;
 
 /** The bytes and a name for error messages (the path, or `options.name`, or `<bytes>`). */
 export async function readSource(source: PathOrBytes, name?: string): Promise<{ bytes: Uint8Array; name: string }> {
   if (typeof source === 'string') {
-    const { readFile } = await import('node:fs/promises');
+    const { readFile } = await nodeFs();
     const buffer = await readFile(source);
     return { bytes: new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength), name: name ?? source };
   }
@@ -18,7 +23,7 @@ export async function readSource(source: PathOrBytes, name?: string): Promise<{ 
  * `path`, so a reader sees the old file or the complete new one, never a partial write.
  */
 export async function writeAtomic(path: string, chunks: Uint8Array[]): Promise<void> {
-  const { open, rename, rm } = await import('node:fs/promises');
+  const { open, rename, rm } = await nodeFs();
   const tmp = `${path}.tmp-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   const handle = await open(tmp, 'w');
   try {

@@ -22,7 +22,6 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
  * and engine/device/device.ts do: a variable specifier, imported only in Node.
  */
 const PENDING: Record<string, { kind: 'dynamic' | 'static'; modules: string[] }> = {
-  'dist/engine/io/files.js': { kind: 'dynamic', modules: ['node:fs/promises'] },
   'dist/models/imagenet/decode.js': { kind: 'static', modules: ['node:fs/promises'] },
   'dist/models/weights/cache.js': { kind: 'static', modules: ['node:os', 'node:path'] },
   'dist/models/weights/download.js': { kind: 'static', modules: ['node:crypto', 'node:fs', 'node:fs/promises', 'node:path'] },
