@@ -99,7 +99,7 @@ function send(res: import('node:http').ServerResponse, status: number, text: str
 
 export interface OpenedPage {
   page: Page;
-  /** Console errors, uncaught exceptions and failed requests, in order, since the page opened. */
+  /** Console errors, uncaught exceptions, failed requests and 4xx/5xx responses, in order, since the page opened. */
   errors: string[];
 }
 
@@ -108,10 +108,15 @@ export async function openPage(browser: Browser, url: string): Promise<OpenedPag
   const page = await browser.newPage();
   const errors: string[] = [];
   page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
+    // A 4xx/5xx response is logged as "Failed to load resource" without its URL: 'response' below names it.
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource: the server responded')) errors.push(`console: ${message.text()}`);
   });
   page.on('pageerror', (error) => errors.push(`uncaught: ${error.stack ?? error.message}`));
   page.on('requestfailed', (request) => errors.push(`request failed: ${request.url()} (${request.failure()?.errorText ?? '?'})`));
+  page.on('response', (response) => {
+    // Chromium asks for /favicon.ico by itself when a page names no icon; that 404 is no page's error.
+    if (response.status() >= 400 && new URL(response.url()).pathname !== '/favicon.ico') errors.push(`HTTP ${response.status()}: ${response.url()}`);
+  });
   await page.goto(url);
   return { page, errors };
 }
