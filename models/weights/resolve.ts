@@ -1,6 +1,7 @@
 // From `weights: 'IMAGENET1K_V1'` (or a path) to a file on disk: a local path as given, else the
 // cached file (webgrad's cache, then torch.hub's), else a download into webgrad's cache.
 
+import { WeightsUnavailableError } from './unavailable.js';
 import { mkdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { extname, join, resolve } from 'node:path';
@@ -21,25 +22,6 @@ export interface ResolveWeightsOptions {
   /** Wait before the first retry, doubled after (default 1000 ms). */
   backoffMs?: number;
   signal?: AbortSignal;
-}
-
-/**
- * Named weights that are neither cached nor downloadable. The caller decides whether that is
- * fatal or a model with random weights will do.
- */
-export class WeightsUnavailableError extends Error {
-  override readonly name = 'WeightsUnavailableError';
-  constructor(
-    message: string,
-    readonly arch: string,
-    readonly weightsName: string,
-    readonly url: string,
-    /** Where the file would be found: webgrad's cache first, then torch.hub's. */
-    readonly expectedPaths: string[],
-    cause?: unknown,
-  ) {
-    super(message, cause === undefined ? undefined : { cause });
-  }
 }
 
 // Two models built at once in one process share one download instead of racing on one .partial.
@@ -130,3 +112,5 @@ function unavailableMessage(entry: WeightsEntry, requested: string, reason: stri
     `${ours}` + (torchHub ? ` (or in PyTorch's hub cache, ${torchHub})` : '') +
     `, or pass weights: '<path to a .pth/.pt/.safetensors file>' to load a local file.`;
 }
+
+export { WeightsUnavailableError };

@@ -21,13 +21,7 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
  * argument), 'static' at module load, which breaks the page. The fix is what engine/tensor/memory.ts
  * and engine/device/device.ts do: a variable specifier, imported only in Node.
  */
-const PENDING: Record<string, { kind: 'dynamic' | 'static'; modules: string[] }> = {
-  'dist/models/imagenet/decode.js': { kind: 'static', modules: ['node:fs/promises'] },
-  'dist/models/weights/cache.js': { kind: 'static', modules: ['node:os', 'node:path'] },
-  'dist/models/weights/download.js': { kind: 'static', modules: ['node:crypto', 'node:fs', 'node:fs/promises', 'node:path'] },
-  'dist/models/weights/load.js': { kind: 'static', modules: ['node:fs/promises', 'node:path'] },
-  'dist/models/weights/resolve.js': { kind: 'static', modules: ['node:fs/promises', 'node:os', 'node:path'] },
-};
+const PENDING: Record<string, { kind: 'dynamic' | 'static'; modules: string[] }> = {};
 
 const NODE_ONLY = /^(node:|webgpu$|webgpu\/|sharp$|sharp\/)/;
 
