@@ -129,14 +129,16 @@ export interface BundledPage {
 
 /**
  * Bundles a TypeScript entry for the browser (esbuild, ESM, top-level await allowed) into a new
- * temporary folder beside an index.html that loads it as a module.
+ * temporary folder beside an index.html that loads it as a module. Nothing is stubbed: the engine
+ * bundles for browsers as it is (test/browser/bundle.test.ts checks that on its own), so a Node-only
+ * import reaching the entry fails here too.
  */
 export async function bundlePage(entry: string, title: string): Promise<BundledPage> {
   const esbuild = await import('esbuild');
   const dir = await mkdtemp(join(tmpdir(), 'webgrad-browser-'));
   await esbuild.build({
     entryPoints: [entry], outfile: join(dir, 'page.js'), bundle: true, format: 'esm', platform: 'browser',
-    target: 'es2022', sourcemap: 'inline', logLevel: 'error', plugins: [nodeOnlyStub],
+    target: 'es2022', sourcemap: 'inline', logLevel: 'error',
   });
   await writeFile(join(dir, 'index.html'),
     // The empty icon keeps Chromium from asking for /favicon.ico (a 404 in the console).
@@ -144,20 +146,3 @@ export async function bundlePage(entry: string, title: string): Promise<BundledP
     '<pre id="log"></pre>\n<script type="module" src="page.js"></script>\n');
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
 }
-
-/**
- * `node:*` modules: the engine imports them dynamically on Node-only paths (Dawn's stderr filter,
- * file reading). In a browser bundle each becomes a module that throws when loaded, so a dynamic
- * import of one rejects and a static import fails the page at once — a browser-safety bug to fix
- * in the engine, not here.
- */
-const nodeOnlyStub: import('esbuild').Plugin = {
-  name: 'node-only-stub',
-  setup(build) {
-    build.onResolve({ filter: /^node:/ }, (args) => ({ path: args.path, namespace: 'node-only' }));
-    build.onLoad({ filter: /.*/, namespace: 'node-only' }, (args) => ({
-      contents: `throw new Error(${JSON.stringify(`${args.path} is Node-only; a browser bundle cannot load it`)});`,
-      loader: 'js',
-    }));
-  },
-};

@@ -4,9 +4,9 @@
 // (test/helpers/fixture-case.ts) and hands back one result per case, which is asserted here under
 // the case's name. Plus the harness's self-check, run in the page.
 //
-// Measured on the 2-core CI machine (SwiftShader): about 11 s for all 394 cases, 2.5 s to bundle,
-// launch and reach the adapter; the slowest case is conv2d/3x3_pad1 (1.4 s, the first conv2d:
-// pipeline compilation). No case is left out.
+// Measured on the 2-core machine (SwiftShader): all 394 cases in about 10 s alone, 15-30 s beside
+// other test files; 2.5 s to bundle, launch and reach the adapter. The slowest case is
+// conv2d/3x3_pad1 (1.4 s: the first conv2d compiles its pipelines). No case is left out.
 
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
