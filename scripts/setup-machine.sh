@@ -19,13 +19,14 @@ if ! ls /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf >/dev/null 2>&1; then
 fi
 
 # The browser tests (test/browser/) drive Debian's chromium headless through playwright-core;
-# Playwright's own browser downloads are not used. Only in a clone of webgrad: an app's
+# Playwright's own browser downloads are not used. Without its recommends (printer setup, samba,
+# avahi, upower: nothing a headless run uses). Only in a clone of webgrad: an app's
 # `npx webgrad-setup` needs no browser. WEBGRAD_CHROMIUM (another Chromium's path) skips it.
 if [ -d "$here/../test/browser" ] && [ -z "${WEBGRAD_CHROMIUM:-}" ] && [ ! -x /usr/bin/chromium ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "webgrad setup: installing Debian's chromium for the browser tests"
-    { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
-        || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }; } >/dev/null 2>&1 \
+    { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium \
+        || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }; } >/dev/null 2>&1 \
       || echo "webgrad setup: could not install chromium; the browser tests (test/browser) will fail" >&2
   else
     echo "webgrad setup: no /usr/bin/chromium: the browser tests (test/browser) need it (apt-get install -y chromium, or set WEBGRAD_CHROMIUM to another Chromium)" >&2
