@@ -7,7 +7,7 @@
 import { init, startProfiling, type WebgradInitOptions } from '../../engine/index.js';
 import { drawHistory } from './chart.js';
 import { classifyClip, clipToInput, type LoadedModel, loadModel, type NamedBytes, type Prediction, ranked } from './model.js';
-import { BROWSER_TRAIN_DEFAULTS, type BrowserTrainOptions, reasons, trainInBrowser } from './train.js';
+import { type BrowserTrainOptions, GPU_TRAIN_DEFAULTS, isSoftwareAdapter, reasons, SOFTWARE_TRAIN_DEFAULTS, trainInBrowser } from './train.js';
 import { toImageData } from './video/rgb.js';
 import { decodeVideo, type DecodedClip, type RgbFrame, UnsupportedVideoError } from './video/decode.js';
 
@@ -33,7 +33,7 @@ function showError(box: HTMLElement, e: unknown, kind?: string): void {
   box.textContent = message;
   box.dataset.kind = kind ?? (e instanceof UnsupportedVideoError ? 'unsupported-video' : 'error');
   box.hidden = false;
-  console.error(e);
+  console.debug(e); // the message is on the page; the stack for whoever debugs it
 }
 
 function clearError(box: HTMLElement): void {
@@ -281,27 +281,30 @@ const trainButton = $<HTMLButtonElement>('train');
 let trained: { weights: Uint8Array; classMap: string } | undefined;
 const objectUrls: string[] = [];
 
-function trainOptions(): BrowserTrainOptions {
-  const num = (id: string, fallback: number) => {
-    const v = Number($<HTMLInputElement>(id).value);
-    return Number.isFinite(v) && v > 0 ? v : fallback;
-  };
-  const d = BROWSER_TRAIN_DEFAULTS;
-  const o = { ...d, clipsPerClass: Math.round(num('train-clips', d.clipsPerClass)), imageSize: Math.round(num('train-size', d.imageSize)), epochs: Math.round(num('train-epochs', d.epochs)) };
-  for (const key of ['classes', 'clipsPerClass', 'imageSize', 'epochs', 'lr', 'batchSize', 'testSize'] as const) {
+/** The defaults for the adapter (the Node demo's on a GPU, fewer and smaller clips on a CPU), then the fields, then ?train-<option>=. */
+function trainOptions(adapter: string): BrowserTrainOptions {
+  const o = { ...(isSoftwareAdapter(adapter) ? SOFTWARE_TRAIN_DEFAULTS : GPU_TRAIN_DEFAULTS) };
+  const fields = { 'train-clips': 'clipsPerClass', 'train-size': 'imageSize', 'train-epochs': 'epochs' } as const;
+  for (const [id, key] of Object.entries(fields)) {
+    const v = Math.round(Number($<HTMLInputElement>(id).value));
+    if ($<HTMLInputElement>(id).value !== '' && v > 0) o[key] = v;
+  }
+  for (const key of Object.keys(o) as Array<keyof BrowserTrainOptions>) {
     const v = params.get(`train-${key}`);
-    if (v !== null && Number(v) > 0) o[key] = Number(v);
+    if (v !== null && Number(v) >= 0) o[key] = Number(v);
   }
   return o;
 }
 
-function showReasons(o: BrowserTrainOptions): void {
-  $('train-reasons').replaceChildren(...reasons(o).map((r) => Object.assign(document.createElement('li'), { textContent: r })));
+function showReasons(o: BrowserTrainOptions, adapter: string): void {
+  $('train-reasons').replaceChildren(...reasons(o, isSoftwareAdapter(adapter)).map((r) => Object.assign(document.createElement('li'), { textContent: r })));
+  // the fields show what a run will use
+  $<HTMLInputElement>('train-clips').placeholder = String(o.clipsPerClass);
+  $<HTMLInputElement>('train-size').placeholder = String(o.imageSize);
+  $<HTMLInputElement>('train-epochs').placeholder = String(o.epochs);
 }
 
 async function train(): Promise<void> {
-  const o = trainOptions();
-  showReasons(o);
   trainButton.disabled = true;
   body.dataset.trainState = 'running';
   const errorEl = $('train-error');
@@ -319,14 +322,16 @@ async function train(): Promise<void> {
   const write = (line: string) => { log.textContent += `${line}\n`; };
   try {
     const adapter = await gpuReady;
+    const o = trainOptions(adapter);
+    showReasons(o, adapter);
     write(`adapter: ${adapter}`);
-    for (const r of reasons(o)) write(r);
+    for (const r of reasons(o, isSoftwareAdapter(adapter))) write(r);
     const out = await trainInBrowser(o, {
       log: write,
       progress: (what, done, total) => {
         progress.max = total;
         progress.value = done;
-        phase.textContent = { clips: 'rendering clips', features: 'ResNet18 features (computed once)', training: 'training LSTM + fc1' }[what] + ` ${done}/${total}`;
+        phase.textContent = `${what === 'features' ? 'ResNet18 features of the clips (computed once)' : 'training LSTM + fc1, epoch'} ${done}/${total}`;
       },
       epoch: (report, history) => {
         drawHistory(chart, history, report.epochs);
@@ -340,7 +345,7 @@ async function train(): Promise<void> {
     result.dataset.seconds = (totalMs / 1000).toFixed(1);
     result.dataset.featureSeconds = out.seconds.features.toFixed(1);
     result.dataset.trainingSeconds = out.seconds.training.toFixed(1);
-    result.textContent = `Validation accuracy ${(out.valAccuracy * 100).toFixed(1)} % (best epoch ${out.bestEpoch}), chance ${(100 / o.classes).toFixed(0)} %. `
+    result.textContent = `Validation accuracy ${(out.valAccuracy * 100).toFixed(1)} % (best epoch ${out.bestEpoch}), chance ${(100 / out.classNames.length).toFixed(0)} %. `
       + `${secondsText(totalMs)} in all: clips ${out.seconds.clips.toFixed(1)} s, features ${out.seconds.features.toFixed(1)} s, training ${out.seconds.training.toFixed(1)} s.`;
     result.hidden = false;
     renderPredictions($('train-predictions'), out.check.predictions, out.check.label);
@@ -369,7 +374,11 @@ async function train(): Promise<void> {
 }
 
 trainButton.addEventListener('click', () => void train());
-showReasons(trainOptions());
+void gpuReady.then((adapter) => {
+  const update = () => showReasons(trainOptions(adapter), adapter);
+  update();
+  for (const id of ['train-clips', 'train-size', 'train-epochs']) $(id).addEventListener('input', update);
+}, () => undefined);
 
 $('use-trained').addEventListener('click', () => {
   if (!trained) return;

@@ -8,7 +8,7 @@ import { decodeAvi, looksLikeAvi } from './avi.js';
 import { decodeWithElement, elementMightPlay } from './element.js';
 import { demuxMp4, looksLikeMp4 } from './mp4.js';
 import { ClipError, CONVERT_HINT, type DecodedClip, type VideoTrack, UnsupportedVideoError } from './types.js';
-import { decodeWithWebCodecs, presentationOrder, webCodecsSupports } from './webcodecs.js';
+import { decodeWithWebCodecs, webCodecsSupports } from './webcodecs.js';
 import { demuxWebm, looksLikeWebm } from './webm.js';
 
 export { ClipError, UnsupportedVideoError, type DecodedClip, type RgbFrame } from './types.js';
@@ -49,7 +49,7 @@ export async function decodeVideo(file: File, k: number, o: DecodeOptions = {}):
   }
   const missing = indices.filter((i) => !got.has(i));
   if (missing.length > 0) {
-    throw new ClipError(`the decoder gave no picture for frame${missing.length > 1 ? 's' : ''} ${[...new Set(missing)].join(', ')} of ${n} (${presentationOrder(track).length} samples); the file may be damaged`);
+    throw new ClipError(`the decoder gave no picture for frame${missing.length > 1 ? 's' : ''} ${[...new Set(missing)].join(', ')} of ${n}; the file may be damaged`);
   }
   const frames = indices.map((i) => got.get(i)!);
   return { frames, indices, frameCount: n, width: frames[0]!.width, height: frames[0]!.height, container: track.container, codec: track.codec, decoder };

@@ -41,7 +41,8 @@ export async function decodeWithElement(file: Blob, track: VideoTrack, wanted: r
       const seeked = once(video, 'seeked');
       video.currentTime = Math.min(seconds, Math.max(0, video.duration - 1e-3));
       await seeked;
-      got.set(p, reader.read(video, video.videoWidth, video.videoHeight));
+      // the stored size, as WebCodecs and ffmpeg give it: videoWidth is the display size (pixel aspect applied)
+      got.set(p, reader.read(video, track.width || video.videoWidth, track.height || video.videoHeight));
     }
   } finally {
     video.removeAttribute('src');
