@@ -27,7 +27,7 @@ beforeAll(async () => {
   await makeDemoVideos({ out: join(root, 'videos'), classes: 3, clipsPerClass: 4 });
   options = (out) => ({
     ...TRAIN_DEFAULTS, data: join(root, 'videos'), frames: join(root, 'frames'), out, epochs: 2, batchSize: 2, lr: 1e-3,
-    framesPerClip: 4, imageSize: 32, testSize: 0.25, workers: 0, backboneWeights: 'none', checkpointEvery: 1, progress: false,
+    framesPerClip: 4, imageSize: 32, testSize: 0.25, workers: 0, backboneWeights: 'none', checkpointEvery: 3, progress: false,
   });
 });
 
@@ -71,7 +71,7 @@ it('stopped after a batch of epoch 1 and resumed: the same weights_rnn.pt and fi
   const history = (dir: string) => JSON.parse(readFileSync(join(dir, 'history.json'), 'utf8')) as { loss_hist: unknown; metric_hist: unknown; lr: unknown };
   expect(history(interrupted).loss_hist).toEqual(history(straight).loss_hist);
   expect(history(interrupted).metric_hist).toEqual(history(straight).metric_hist);
-});
+}, 300_000); // three training runs of a ResNet18: minutes when the browser tests share the cores
 
 it('--resume without a checkpoint says so', async () => {
   await expect(trainHmdb({ ...options(join(root, 'nothing')), resume: true }, { log: () => undefined }))
