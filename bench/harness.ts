@@ -2,7 +2,8 @@
 // runs, and the JSON line format `{"name","shape","ms",…,"tfjsMs","ratio","adapter"}`.
 // The model workloads add a throughput (`framesPerSec`, `clipsPerSec`), PyTorch CPU's time
 // (`torchMs`, `torchRatio`) and why a comparison is missing (`tfjsSkipped`, `torchSkipped`);
-// the table grows a column for each only when some row has it.
+// the table grows a column for each only when some row has it. A row may carry a `note` (printed
+// under the table) and `overCap` / `tfjsOverCap` (a side that ran past its time cap shows "> cap").
 
 export interface BenchResult {
   name: string;
@@ -95,10 +96,10 @@ export function formatTable(results: BenchResult[]): string {
   const rows = results.map((r) => [
     r.name,
     r.shape.join('x'),
-    r.ms.toFixed(2),
+    r.overCap === true ? '> cap' : r.ms.toFixed(2),
     r.gflops?.toFixed(2) ?? '',
     r.gbps?.toFixed(2) ?? '',
-    r.tfjsMs?.toFixed(2) ?? (r.tfjsSkipped ? 'skipped' : ''),
+    r.tfjsMs?.toFixed(2) ?? (r.tfjsOverCap === true ? '> cap' : r.tfjsSkipped ? 'skipped' : ''),
     r.ratio !== undefined ? `${r.ratio.toFixed(2)}x` : '',
     r.tfjsSameWaitMs?.toFixed(2) ?? '',
     r.sameWaitRatio !== undefined ? `${r.sameWaitRatio.toFixed(2)}x` : '',
@@ -107,6 +108,7 @@ export function formatTable(results: BenchResult[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   const notes = results.flatMap((r) => [
+    ...(typeof r.note === 'string' ? [`  ${r.name}: ${r.note}`] : []),
     ...(r.tfjsSkipped ? [`  ${r.name}: no TF.js: ${r.tfjsSkipped}`] : []),
     ...(r.torchSkipped ? [`  ${r.name}: no PyTorch: ${r.torchSkipped}`] : []),
     ...(typeof r.torchPerClipMs === 'number' ? [`  ${r.name}: PyTorch CPU with our per-clip forward (all frames as one CNN batch) ${r.torchPerClipMs.toFixed(2)} ms, ${(r.torchPerClipMs / r.ms).toFixed(2)}x`] : []),

@@ -1,8 +1,11 @@
-// npm run bench [-- --json] [-- --filter NAME] [-- --runs N] [-- --no-tfjs] [-- --no-torch] [-- --profile]
+// npm run bench [-- --json] [-- --filter NAME] [-- --runs N] [-- --no-tfjs] [-- --no-torch] [-- --no-browser] [-- --profile]
 // Runs each workload on webgrad and on TF.js's WebGPU backend (same adapter, same
 // process), prints a table (or JSON lines) and writes bench/results/<timestamp>.json.
 // The model workloads (--filter resnet, --filter resnt18rnn) are also timed on PyTorch CPU
 // where /usr/bin/python3 has torch (bench/pytorch_models.py, run before ours, never alongside).
+// The browser line (--filter browser; --no-browser leaves it out) runs last: matmul 1024³ and ResNet18
+// forward in headless Chromium, webgrad beside TF.js in one page (bench/browser/run.ts, minutes on
+// SwiftShader, its own fixed run counts and caps).
 
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -18,20 +21,21 @@ import { optimWorkloads } from './workloads/optim.js';
 import { measureWait } from './workloads/wait.js';
 import { fmaLimitName, limitWorkloads, streamLimitName } from './workloads/limits.js';
 
-interface Args { json: boolean; filter?: string; runs: number; warmup: number; noTfjs: boolean; noTorch: boolean; profile: boolean }
+interface Args { json: boolean; filter?: string; runs: number; warmup: number; noTfjs: boolean; noTorch: boolean; noBrowser: boolean; profile: boolean }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { json: false, runs: 7, warmup: 2, noTfjs: false, noTorch: false, profile: false };
+  const args: Args = { json: false, runs: 7, warmup: 2, noTfjs: false, noTorch: false, noBrowser: false, profile: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--json') args.json = true;
     else if (a === '--no-tfjs') args.noTfjs = true;
     else if (a === '--no-torch') args.noTorch = true;
+    else if (a === '--no-browser') args.noBrowser = true;
     else if (a === '--profile') args.profile = true;
     else if (a === '--filter') args.filter = argv[++i];
     else if (a === '--runs') args.runs = Math.max(5, Number(argv[++i]));
     else if (a === '--help') {
-      console.log('npm run bench -- [--json] [--filter NAME] [--runs N>=5] [--no-tfjs] [--no-torch] [--profile]\n  --profile: one more run of each workload with every kernel timed alone, by kernel family and by layer');
+      console.log('npm run bench -- [--json] [--filter NAME] [--runs N>=5] [--no-tfjs] [--no-torch] [--no-browser] [--profile]\n  --profile: one more run of each workload with every kernel timed alone, by kernel family and by layer\n  --filter browser: only the browser line (headless Chromium, webgrad beside TF.js in one page; --no-browser skips it)');
       process.exit(0);
     } else throw new Error(`bench: unknown argument '${a}' (try --help)`);
   }
@@ -126,6 +130,30 @@ function fractionsOfLimits(results: BenchResult[]): void {
   }
 }
 
+/**
+ * The browser line: its rows (adapter, ms, GFLOP/s, ratio vs TF.js), how long it took and the load
+ * average around it; or one line saying why it did not run, and the rest of the bench goes on.
+ */
+async function runBrowserLine(json: boolean): Promise<{ rows: BenchResult[]; summary: Record<string, unknown> }> {
+  const loadavgAtStart = loadavg()[0];
+  const say = (line: string) => (json ? console.log(JSON.stringify({ name: 'browser', skipped: line })) : console.log(line));
+  try {
+    const { browserBenchDefaults, runBrowserBench } = await import('./browser/run.js');
+    const out = await runBrowserBench({ ...browserBenchDefaults, progress: (line) => { if (!json) process.stderr.write(line); } });
+    if ('skipped' in out) {
+      say(out.skipped);
+      return { rows: [], summary: { skipped: out.skipped } };
+    }
+    const loadavgAtEnd = loadavg()[0];
+    if (!json) process.stderr.write(`  browser line: ${out.seconds.toFixed(0)} s, load average ${loadavgAtStart.toFixed(2)} at its start, ${loadavgAtEnd.toFixed(2)} at its end\n`);
+    return { rows: out.rows, summary: { seconds: out.seconds, loadavgAtStart, loadavgAtEnd } };
+  } catch (error) {
+    const why = `browser line failed: ${error instanceof Error ? error.message : String(error)}`;
+    say(why);
+    return { rows: [], summary: { skipped: why } };
+  }
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const ctx = await wg.init();
@@ -133,8 +161,9 @@ async function main(): Promise<void> {
   const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, loadavgAtStart: loadavg()[0] };
   const tf = args.noTfjs ? undefined : await loadTfjs().catch(() => undefined);
   const all = [...coreWorkloads(tf), ...convWorkloads(tf), ...nnWorkloads(tf), ...optimWorkloads(tf), ...modelWorkloads(tf)];
-  // The adapter's limits run with every selection: each row is read as a fraction of them.
-  const workloads = [...limitWorkloads(), ...all.filter((w) => !args.filter || w.name.includes(args.filter))];
+  // The adapter's limits run with every selection of workloads: each row is read as a fraction of them.
+  const selected = all.filter((w) => !args.filter || w.name.includes(args.filter));
+  const workloads = selected.length ? [...limitWorkloads(), ...selected] : [];
   const results: BenchResult[] = [];
   if (!args.json) console.log(`webgrad bench on ${ctx.adapterName}${tf ? ' (vs TF.js WebGPU on the same adapter)' : ''}\n`);
   const torchKeys = workloads.flatMap((w) => (w.torch ? [w.torch, ...Object.values(w.torchVariants ?? {})] : []));
@@ -161,8 +190,18 @@ async function main(): Promise<void> {
       if (args.json) console.log(JSON.stringify(line));
     }
   }
+  let browserLine: Record<string, unknown> | undefined;
+  if (!args.noBrowser && (args.filter === undefined || 'browser'.includes(args.filter))) {
+    const line = await runBrowserLine(args.json);
+    browserLine = line.summary;
+    for (const r of line.rows) {
+      results.push(r);
+      if (args.json) console.log(JSON.stringify(r));
+    }
+  }
   if (!args.json) {
-    console.log(formatTable(results.filter((r) => typeof r.ms === 'number' && r.name !== 'wait')));
+    const rows = results.filter((r) => typeof r.ms === 'number' && r.name !== 'wait');
+    if (rows.length) console.log(formatTable(rows));
     for (const r of results.filter((x) => typeof x.ms !== 'number' || x.name === 'wait')) {
       const { adapter: _, ...fields } = r;
       console.log(JSON.stringify(fields));
@@ -171,7 +210,7 @@ async function main(): Promise<void> {
   const dir = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   const file = `${dir}${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-  writeFileSync(`${file}.tmp`, JSON.stringify({ adapter: ctx.adapterName, date: new Date().toISOString(), ...machine, results }, null, 2));
+  writeFileSync(`${file}.tmp`, JSON.stringify({ adapter: ctx.adapterName, date: new Date().toISOString(), ...machine, ...(browserLine && { browserLine }), results }, null, 2));
   renameSync(`${file}.tmp`, file);
   if (!args.json) console.log(`\nwrote ${file}`);
   process.exit(0);

@@ -65,7 +65,7 @@ const convMacs = (c: Conv) => c.outC * c.inC * c.k * c.k * outSize(c.inH, c.k, c
 /** Multiply-adds of one frame through ResNet18's convs (0.4848 G at 112², whose last stage is 4×4). */
 export const resnet18ConvMacs = (h: number) => resnet18Convs(h).reduce((a, c) => a + convMacs(c), 0);
 
-const resnet18ForwardFlops = (n: number, h: number) => 2 * n * (resnet18ConvMacs(h) + 512 * 1000);
+export const resnet18ForwardFlops = (n: number, h: number) => 2 * n * (resnet18ConvMacs(h) + 512 * 1000);
 
 /**
  * One train step of Resnt18Rnn: forward + grad-input + grad-weight of every conv (the stem has no
@@ -89,7 +89,7 @@ function resnt18RnnForwardFlops(b: number, t: number, h: number): number {
 interface TfBn { mean: TfTensor; variance: TfTensor; offset: TfTensor; scale: TfTensor }
 interface TfConvBn { filter: TfTensor; stride: number; pad: Pad4 | 'valid'; bn: TfBn }
 
-function tfResnet18(tf: Tf, n: number) {
+export function tfResnet18(tf: Tf, n: number) {
   const owned: TfTensor[] = [];
   const make = <T extends TfTensor>(t: T): T => { owned.push(t); return t; };
   // Random weights, He-scaled so activations stay finite; moving statistics fixed as in eval.
