@@ -36,7 +36,7 @@ export { softmax, logSoftmax } from './ops/softmax.js';
 export { crossEntropy, nllLoss, mseLoss, type CrossEntropyOptions, type NllLossOptions, type Reduction } from './ops/loss.js';
 export { linear } from './ops/linear.js';
 export { dropout } from './ops/dropout.js';
-export { batchNorm, batchNormScaleShift, type BatchNormOptions } from './ops/batchnorm.js';
+export { batchNorm, batchNormAct, batchNormScaleShift, type BatchNormActOptions, type BatchNormOptions } from './ops/batchnorm.js';
 export { lstm, type LstmLayer, type LstmOptions, type LstmResult } from './ops/lstm.js';
 export { gather, indexSelect, scatterAdd, cat, stack, oneHot } from './ops/indexing.js';
 export {

@@ -6,6 +6,9 @@
 //               stats: Σ(x − k), Σ(x − k)² with k = x[0, c, 0] (a shift that keeps the
 //                      one-pass variance from cancelling when |mean| ≫ std)
 //               grad:  Σ g, Σ g·(x − mean)
+//               grad_relu (batchNormAct: relu(bn(x) + residual)): g masked by the saved
+//                      output, g·[y > 0], is written to h (the residual's gradient and
+//                      the apply pass's input) and summed as g above: no relu_grad pass
 //   finalize  one invocation per channel: folds the partials (train) or reads the running
 //             stats (eval) into the channel table `chan` [5, C]: mean, invstd, scale = w·invstd,
 //             shift = b − mean·scale, biased var. scale/shift are the seam for folding BN into
@@ -15,12 +18,15 @@
 //   apply     out = in0·coef[r0 + c] (+ (in1 − coef[r3 + c])·coef[r1 + c]) + coef[r2 + c]:
 //             normalize+affine (in0 = x, scale, shift) and the input gradient (in0 = g,
 //             in1 = x, A, B, C0, mean). The gradient centres x before scaling it, as PyTorch
-//             does: B·x + (C0 − B·mean) would cancel when |mean| ≫ std.
+//             does: B·x + (C0 − B·mean) would cancel when |mean| ≫ std. Fused forward
+//             (batchNormAct): relu(in0·scale + shift (+ in1 = residual)), one read of x and
+//             of the residual, one write.
 //
-// Bindings: 0 = Params; then the read-only inputs; then the one read_write output, in the
-// order each section lists. Element type VT is vec4<f32> when S % 4 == 0 (vec4 loads: a
-// quarter of the per-lane loads, which dominate on lavapipe), else f32; all 4 components of
-// a vec4 then lie in one channel. Workgroups: 64 wide (partial, finalize), 256 (apply).
+// Bindings: 0 = Params; then the read-only inputs; then the read_write outputs (one; grad_relu:
+// h, then the partials), in the order each section lists. Element type VT is vec4<f32> when
+// S % 4 == 0 (vec4 loads: a quarter of the per-lane loads, which dominate on lavapipe), else
+// f32; all 4 components of a vec4 then lie in one channel. Workgroups: 64 wide (partial,
+// finalize), 256 (apply).
 // No workgroup memory and no barriers: lavapipe runs barriers as coroutine switches, and
 // C · parts partials already give every core enough invocations.
 
@@ -29,7 +35,7 @@ alias VT = {{VT}};
 struct Params {
   N: u32, C: u32, SV: u32, parts: u32,
   PN: u32, PS: u32, x_offset: u32, g_offset: u32,   // offsets in VT units
-  row: u32, x_scalar_offset: u32, _p0: u32, _p1: u32,
+  row: u32, x_scalar_offset: u32, y_offset: u32, _p0: u32,   // y_offset in VT units (grad_relu)
 }
 @group(0) @binding(0) var<uniform> P: Params;
 {{BINDINGS}}

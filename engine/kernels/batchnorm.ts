@@ -55,39 +55,56 @@ export function bnParts(d: BnDims, v: 1 | 4): { parts: number; PN: number; PS: n
   return { parts: PN * PS, PN, PS };
 }
 
+/** The ReLU after a fused batch norm (ops' batchNormAct): backward masks g by y > 0. */
+export interface ReluMask {
+  /** The saved forward output. */
+  y: Loc;
+  /** Receives the masked gradient g·[y > 0], contiguous from element 0. */
+  h: GPUBuffer;
+}
+
 /**
  * Per-channel partial sums into `out` (vec2 per (channel, part)); `out` holds C · parts
- * vec2s. stats: Σ(x − k), Σ(x − k)²; grad (g and chan given): Σg, Σg·(x − mean).
+ * vec2s. stats: Σ(x − k), Σ(x − k)²; grad (g and chan given): Σg, Σg·(x − mean), with g
+ * first masked by relu (and the masked g written to relu.h) when relu is given.
  */
-export function launchBnPartial(x: Loc, d: BnDims, out: GPUBuffer, grad?: { g: Loc; chan: Loc }): number {
-  const v = bnVectorWidth(d, [x.offset, ...(grad ? [grad.g.offset] : [])]);
+export function launchBnPartial(x: Loc, d: BnDims, out: GPUBuffer, grad?: { g: Loc; chan: Loc; relu?: ReluMask }): number {
+  const relu = grad?.relu;
+  const v = bnVectorWidth(d, [x.offset, ...(grad ? [grad.g.offset] : []), ...(relu ? [relu.y.offset] : [])]);
   const { parts, PN, PS } = bnParts(d, v);
-  const mode = grad ? 'grad' : 'stats';
+  const mode = grad ? (relu ? 'grad_relu' : 'grad') : 'stats';
   const T = vt(v);
+  const read = (binding: number, name: string, type = T) => `@group(0) @binding(${binding}) var<storage, read> ${name}: array<${type}>;`;
+  const write = (binding: number, name: string, type: string) => `@group(0) @binding(${binding}) var<storage, read_write> ${name}: array<${type}>;`;
+  const bindings = !grad
+    ? [read(1, 'x'), write(2, 'out', 'vec2<f32>')]
+    : relu
+      ? [read(1, 'x'), read(2, 'g'), read(3, 'y'), read(4, 'chan', 'f32'), write(5, 'h', T), write(6, 'out', 'vec2<f32>')]
+      : [read(1, 'x'), read(2, 'g'), read(3, 'chan', 'f32'), write(4, 'out', 'vec2<f32>')];
   const k = kernel({
     key: `batchnorm:partial:${mode}:${v === 4 ? 'v4' : 's'}`,
-    inputs: grad ? 3 : 1,
-    outputs: 1,
+    inputs: bindings.length - 1 - (relu ? 1 : 0),
+    outputs: relu ? 2 : 1,
     wgsl: () => section('partial', {
       VT: T,
       HSUM: v === 4 ? 'dot(v, vec4<f32>(1.0))' : 'v',
-      BINDINGS: grad
-        ? [`@group(0) @binding(1) var<storage, read> x: array<${T}>;`,
-          `@group(0) @binding(2) var<storage, read> g: array<${T}>;`,
-          '@group(0) @binding(3) var<storage, read> chan: array<f32>;',
-          '@group(0) @binding(4) var<storage, read_write> out: array<vec2<f32>>;'].join('\n')
-        : [`@group(0) @binding(1) var<storage, read> x: array<${T}>;`,
-          '@group(0) @binding(2) var<storage, read_write> out: array<vec2<f32>>;'].join('\n'),
+      BINDINGS: bindings.join('\n'),
       // The shift k: x[0, c, 0] for the statistics, the mean itself for the gradient sums.
       CENTER: grad ? 'chan[P.x_scalar_offset + c]' : `x[P.x_offset + c * P.SV]${v === 4 ? '.x' : ''}`,
-      ACC: grad
-        ? 'let gv = g[P.g_offset + base + s]; acc1 += gv; acc2 += gv * d;'
-        : 'acc1 += d; acc2 += d * d;',
+      ACC: !grad
+        ? 'acc1 += d; acc2 += d * d;'
+        : relu
+          ? 'let gv = select(VT(0.0), g[P.g_offset + base + s], y[P.y_offset + base + s] > VT(0.0));\n      h[base + s] = gv; acc1 += gv; acc2 += gv * d;'
+          : 'let gv = g[P.g_offset + base + s]; acc1 += gv; acc2 += gv * d;',
     }),
   });
   const { groups, row } = grid1d(d.C * parts, group, gpu().limits.maxComputeWorkgroupsPerDimension);
-  const words = [d.N, d.C, d.S / v, parts, PN, PS, x.offset / v, grad ? grad.g.offset / v : 0, row, grad ? grad.chan.offset : 0, 0, 0];
-  const buffers = grad ? [{ buffer: x.buffer }, { buffer: grad.g.buffer }, { buffer: grad.chan.buffer }, { buffer: out }] : [{ buffer: x.buffer }, { buffer: out }];
+  const words = [d.N, d.C, d.S / v, parts, PN, PS, x.offset / v, grad ? grad.g.offset / v : 0, row, grad ? grad.chan.offset : 0, relu ? relu.y.offset / v : 0, 0];
+  const buffers = !grad
+    ? [{ buffer: x.buffer }, { buffer: out }]
+    : relu
+      ? [{ buffer: x.buffer }, { buffer: grad.g.buffer }, { buffer: relu.y.buffer }, { buffer: grad.chan.buffer }, { buffer: relu.h }, { buffer: out }]
+      : [{ buffer: x.buffer }, { buffer: grad.g.buffer }, { buffer: grad.chan.buffer }, { buffer: out }];
   dispatch(k, buffers, { u32: words }, groups);
   return parts;
 }
@@ -161,6 +178,30 @@ export function launchBnGradFinalize(partials: GPUBuffer, parts: number, chan: G
  * out is contiguous from element 0. rows are element offsets into `coef` (r1, r3 only with in1).
  */
 export function launchBnApply(in0: Loc, in1: Loc | undefined, d: BnDims, coef: GPUBuffer, rows: readonly [number, number, number, number?], out: GPUBuffer): void {
+  applyPass(in1 ? 'two' : 'one', in0, in1, d, coef, rows, out, (coefAt) =>
+    `in0[P.in0_offset + q] * ${coefAt('r0')}${in1 ? ` + (in1[P.in1_offset + q] - ${coefAt('r3')}) * ${coefAt('r1')}` : ''} + ${coefAt('r2')}`);
+}
+
+/** What follows the normalization in a fused forward (ops' batchNormAct). */
+export interface BnEpilogue {
+  /** Added after the affine, before the relu; contiguous [N, C, S] like x. */
+  residual?: Loc;
+  relu: boolean;
+}
+
+/** out = relu?(x·coef[scale + c] + coef[shift + c] (+ residual)) over [N, C, S], contiguous from 0. */
+export function launchBnApplyEpilogue(x: Loc, d: BnDims, coef: GPUBuffer, rows: { scale: number; shift: number }, epilogue: BnEpilogue, out: GPUBuffer): void {
+  const { residual, relu } = epilogue;
+  const name = `${residual ? 'add' : ''}${residual && relu ? '_' : ''}${relu ? 'relu' : ''}` || 'one';
+  applyPass(name, x, residual, d, coef, [rows.scale, 0, rows.shift], out, (coefAt) => {
+    const z = `in0[P.in0_offset + q] * ${coefAt('r0')} + ${coefAt('r2')}${residual ? ' + in1[P.in1_offset + q]' : ''}`;
+    return relu ? `max(${z}, VT(0.0))` : z;
+  });
+}
+
+/** The streaming pass of the apply section, for one expression of in0 (and in1) and the coef rows. */
+function applyPass(variant: string, in0: Loc, in1: Loc | undefined, d: BnDims, coef: GPUBuffer, rows: readonly [number, number, number, number?], out: GPUBuffer,
+  expr: (coefAt: (r: string) => string) => string): void {
   const total = d.N * d.C * d.S;
   if (total === 0) return;
   const v = bnVectorWidth(d, [in0.offset, ...(in1 ? [in1.offset] : [])]);
@@ -169,7 +210,7 @@ export function launchBnApply(in0: Loc, in1: Loc | undefined, d: BnDims, coef: G
   const SV = d.S / v;
   const rowsVariant = SV >= 32;
   const k = kernel({
-    key: `batchnorm:apply:${in1 ? 'two' : 'one'}:${v === 4 ? 'v4' : 's'}:${rowsVariant ? 'rows' : 'flat'}:wg${applyGroup}`,
+    key: `batchnorm:apply:${variant}:${v === 4 ? 'v4' : 's'}:${rowsVariant ? 'rows' : 'flat'}:wg${applyGroup}`,
     inputs: in1 ? 3 : 2,
     outputs: 1,
     wgsl: () => section('apply', {
@@ -185,7 +226,7 @@ export function launchBnApply(in0: Loc, in1: Loc | undefined, d: BnDims, coef: G
       INDEX: rowsVariant
         ? 'let nc = wid.z * P.row + wid.y;\n  let c = nc % P.C;\n  if (gid.x >= P.SV) { return; }\n  let q = nc * P.SV + gid.x;'
         : 'let q = gid.x + gid.y * P.row;\n  let c = (q / P.SV) % P.C;',
-      EXPR: `in0[P.in0_offset + q] * ${coefAt('r0')}${in1 ? ` + (in1[P.in1_offset + q] - ${coefAt('r3')}) * ${coefAt('r1')}` : ''} + ${coefAt('r2')}`,
+      EXPR: expr(coefAt),
     }),
   });
   const numel = total / v;
