@@ -1,0 +1,177 @@
+// Launcher for shaders/adam_multi.wgsl: one Adam/AdamW step over many parameter tensors in as
+// few dispatches as the adapter's storage-binding limit allows. Takes buffers, offsets and the
+// per-parameter scalars; the optimizer (engine/optim) owns the state, the step counts and the
+// choice of which parameters it packs into scratch buffers.
+
+import { gpu } from '../device/device.js';
+import { bufferPool } from '../tensor/buffer-pool.js';
+import { type BufferBinding, dispatch, kernel, upload } from './runtime.js';
+import { shaderSource } from './shader-source.js';
+
+/** A buffer and an offset in elements (float32). */
+export interface At { buffer: GPUBuffer; offset: number }
+
+/** One parameter's update: its gradient and parameter, where its moments start, its bias corrections. */
+export interface AdamSegment {
+  grad: At;
+  param: At;
+  /** Element offset of this parameter's exp_avg (and exp_avg_sq, max_exp_avg_sq) in the moment buffers. */
+  stateOffset: number;
+  /** Elements; every offset and the length must be multiples of 4. */
+  numel: number;
+  /** lr / (1 − β1^t) and sqrt(1 − β2^t) for this parameter's own step t. */
+  stepSize: number;
+  bc2Sqrt: number;
+}
+
+/** The moment buffers shared by every segment, bound as given (size: bytes to bind). */
+export interface AdamMoments {
+  expAvg: Required<BufferBinding>;
+  expAvgSq: Required<BufferBinding>;
+  maxExpAvgSq?: Required<BufferBinding>;
+}
+
+export interface AdamGroupScalars {
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** Adam's L2 term added to the gradient (0 for AdamW). */
+  wdL2: number;
+  /** Multiplies the parameter before the update (AdamW's 1 − lr·wd; 1 for Adam). */
+  decay: number;
+  maximize: boolean;
+}
+
+const GROUP = 256;
+const SEGMENT_WORDS = 8;
+
+interface Slot { grad: GPUBuffer; param: GPUBuffer; segments: AdamSegment[] }
+
+/** Gradient/parameter buffer pairs one dispatch may bind beside the table and the moments. */
+export function adamSlotsPerDispatch(amsgrad: boolean): number {
+  const stateBindings = amsgrad ? 3 : 2;
+  return Math.max(1, Math.floor((gpu().limits.maxStorageBuffersPerShaderStage - 1 - stateBindings) / 2));
+}
+
+// Segments sharing a (grad, param) buffer pair share a slot. A dispatch takes slots until the
+// binding limit, or until a slot's buffers would alias a buffer the dispatch already writes
+// (WebGPU forbids binding a buffer writable twice, or writable and read-only together).
+function planDispatches(segments: readonly AdamSegment[], moments: AdamMoments, maxSlots: number): Slot[][] {
+  const slots = new Map<GPUBuffer, Map<GPUBuffer, Slot>>();
+  const order: Slot[] = [];
+  for (const s of segments) {
+    if (s.numel === 0) continue;
+    if (s.numel % 4 || s.grad.offset % 4 || s.param.offset % 4 || s.stateOffset % 4) {
+      throw new Error(`webgrad: internal error: adam_multi segment not aligned to 4 elements (numel ${s.numel})`);
+    }
+    let byParam = slots.get(s.grad.buffer);
+    if (!byParam) slots.set(s.grad.buffer, (byParam = new Map()));
+    let slot = byParam.get(s.param.buffer);
+    if (!slot) {
+      byParam.set(s.param.buffer, (slot = { grad: s.grad.buffer, param: s.param.buffer, segments: [] }));
+      order.push(slot);
+    }
+    slot.segments.push(s);
+  }
+  const stateBuffers = [moments.expAvg, moments.expAvgSq, moments.maxExpAvgSq].filter((b) => b !== undefined).map((b) => b.buffer);
+  const dispatches: Slot[][] = [];
+  let current: Slot[] = [];
+  let written = new Set<GPUBuffer>(stateBuffers);
+  let read = new Set<GPUBuffer>();
+  for (const slot of order) {
+    if (slot.grad === slot.param || stateBuffers.includes(slot.grad) || stateBuffers.includes(slot.param)) {
+      throw new Error('webgrad: internal error: adam_multi gradient, parameter and moment buffers must be distinct');
+    }
+    const clash = written.has(slot.param) || read.has(slot.param) || written.has(slot.grad);
+    if (current.length === maxSlots || clash) {
+      dispatches.push(current);
+      current = [];
+      written = new Set(stateBuffers);
+      read = new Set();
+    }
+    current.push(slot);
+    written.add(slot.param);
+    read.add(slot.grad);
+  }
+  if (current.length > 0) dispatches.push(current);
+  return dispatches;
+}
+
+function multiKernel(slots: number, amsgrad: boolean, maximize: boolean) {
+  const key = `adam:multi:${slots}${amsgrad ? ':amsgrad' : ''}${maximize ? ':maximize' : ''}`;
+  return kernel({
+    key,
+    inputs: 1 + slots,
+    outputs: slots + (amsgrad ? 3 : 2),
+    wgsl: () => {
+      const range = Array.from({ length: slots }, (_, s) => s);
+      const bind = (b: number, access: string, name: string) => `@group(0) @binding(${b}) var<storage, ${access}> ${name}: array<vec4<f32>>;`;
+      const cases = (body: (s: number) => string) => range.map((s) => `    ${s === slots - 1 ? 'default' : `case ${s}u`}: { ${body(s)} }`).join('\n');
+      const first = 2 + 2 * slots;
+      return shaderSource('adam_multi', {
+        SLOT_BINDINGS: [...range.map((s) => bind(2 + s, 'read', `grad_${s}`)), ...range.map((s) => bind(2 + slots + s, 'read_write', `param_${s}`))].join('\n'),
+        M_BINDING: first,
+        V_BINDING: first + 1,
+        VMAX_BINDING: amsgrad ? bind(first + 2, 'read_write', 'max_exp_avg_sq') : '',
+        LOAD_GRAD: cases((s) => `return grad_${s}[i];`),
+        LOAD_PARAM: cases((s) => `return param_${s}[i];`),
+        STORE_PARAM: cases((s) => `param_${s}[i] = value;`),
+        SIGN: maximize ? '-' : '',
+        DENOM: amsgrad
+          ? '  let vmax = max(max_exp_avg_sq[i], v);\n  max_exp_avg_sq[i] = vmax;\n  let denom = sqrt(vmax) / s.bc2_sqrt + P.eps;'
+          : '  let denom = sqrt(v) / s.bc2_sqrt + P.eps;',
+      });
+    },
+  });
+}
+
+/**
+ * Records one Adam step over every segment: ceil(slots / adamSlotsPerDispatch) dispatches (one
+ * for a model whose parameters the optimizer packed into scratch), and one small table upload.
+ */
+export function launchAdamMulti(segments: readonly AdamSegment[], moments: AdamMoments, s: AdamGroupScalars): void {
+  const amsgrad = moments.maxExpAvgSq !== undefined;
+  const dispatches = planDispatches(segments, moments, adamSlotsPerDispatch(amsgrad));
+  if (dispatches.length === 0) return;
+  // One table for every dispatch: per segment its first workgroup (segments start on
+  // workgroup boundaries), slot, vec4 offsets and length, and its two f32 scalars.
+  const total = dispatches.reduce((n, d) => n + d.reduce((m, slot) => m + slot.segments.length, 0), 0);
+  const table = new ArrayBuffer(total * SEGMENT_WORDS * 4);
+  const u32 = new Uint32Array(table);
+  const f32 = new Float32Array(table);
+  const ranges: Array<{ base: number; count: number; groups: number }> = [];
+  let row = 0;
+  for (const d of dispatches) {
+    const base = row;
+    let groups = 0;
+    d.forEach((slot, slotIndex) => {
+      for (const seg of slot.segments) {
+        const w = row * SEGMENT_WORDS;
+        u32.set([groups, slotIndex, seg.grad.offset / 4, seg.param.offset / 4, seg.stateOffset / 4, seg.numel / 4], w);
+        f32[w + 6] = seg.stepSize;
+        f32[w + 7] = seg.bc2Sqrt;
+        groups += Math.ceil(seg.numel / 4 / GROUP);
+        row++;
+      }
+    });
+    ranges.push({ base, count: row - base, groups });
+  }
+  const tableBuffer = bufferPool.acquire(table.byteLength);
+  upload(tableBuffer, 0, u32);
+  const maxPerDim = gpu().limits.maxComputeWorkgroupsPerDimension;
+  const state = [moments.expAvg, moments.expAvgSq, ...(moments.maxExpAvgSq ? [moments.maxExpAvgSq] : [])];
+  dispatches.forEach((d, i) => {
+    const { base, count, groups } = ranges[i]!;
+    const k = multiKernel(d.length, amsgrad, s.maximize);
+    const x = Math.min(groups, maxPerDim);
+    const words = [base, count, x, 0, s.beta1, s.beta2, s.eps, s.wdL2, s.decay, 1 - s.beta1, 1 - s.beta2, 0];
+    const buffers: BufferBinding[] = [
+      { buffer: tableBuffer, size: table.byteLength },
+      ...d.map((slot) => ({ buffer: slot.grad })),
+      ...d.map((slot) => ({ buffer: slot.param })),
+      ...state,
+    ];
+    dispatch(k, buffers, { u32: words, f32At: [4, 5, 6, 7, 8, 9, 10] }, [x, Math.ceil(groups / x)]);
+  });
+  bufferPool.release(tableBuffer);
+}
