@@ -2,11 +2,14 @@
 // forward [16,3,112,112], webgrad beside TF.js WebGPU in one page of headless Chromium (on this
 // machine its only WebGPU adapter is SwiftShader), rows in the bench's BenchResult format.
 //
-// SwiftShader is slow: measured on the 2-core machine, webgrad's ResNet18 forward at batch 16 takes
-// 74-100 s there (3 s on lavapipe in Node). So each side runs 1 warm-up and 3 timed runs (the median
-// is reported with the count) under a wall-time cap per side: the page starts no run that would pass
-// the cap, and the driver gives up on a side at the cap plus a grace period (closing the page, and
-// opening a fresh one for what is left). A side with no timed run inside its cap reports "> cap".
+// SwiftShader is slow. Measured on the 2-core machine with other jobs running (load average 5.5-9.4):
+// matmul 1024³ 6.3 s (webgrad) and 7.3 s (TF.js) a run; ResNet18 forward at batch 16 59-86 s
+// (webgrad; 132 s cold) and 113-143 s (TF.js; 100 s cold), against 3 s on lavapipe in Node. So each
+// side runs 1 warm-up and 3 timed runs (the median is reported with the count) under a wall-time cap
+// per side: the page starts no run that would pass the cap if it took as long as the one before, and
+// the driver gives up on a side at the cap plus a grace period (closing the page, and opening a fresh
+// one for what is left). A side with no timed run inside its cap reports "> cap". The whole line took
+// 12.6 minutes there; its worst case is about 2 × (90 + 480) s plus the grace periods.
 
 import { existsSync } from 'node:fs';
 import type { Browser } from 'playwright-core';
@@ -25,7 +28,7 @@ export interface BrowserBenchOptions {
   progress(line: string): void;
 }
 
-export const browserBenchDefaults = { warmup: 1, runs: 3, capS: { matmul: 90, resnet18: 420 } };
+export const browserBenchDefaults = { warmup: 1, runs: 3, capS: { matmul: 90, resnet18: 480 } };
 
 /** Past the cap, how long the driver still waits for the run in flight before closing the page. */
 const GRACE_S = 60;
@@ -131,8 +134,9 @@ export async function runBrowserBench(options: BrowserBenchOptions): Promise<{ r
       } else {
         row.tfjsSkipped = `TF.js's WebGPU backend did not start in the page: ${tfjsError}`;
       }
-      row.note = `in ${row.browser} on ${info.adapter}: median of ${ours.times.ms.length} runs after ${ours.times.warmupMs.length} warm-up` +
-        (theirs ? ` (TF.js: ${theirs.times.ms.length} after ${theirs.times.warmupMs.length})` : '') + `, each ending in a readback; cap ${options.capS[j.job]} s per side`;
+      const counts = (t: BenchTimes) => `${t.ms.length} runs after ${t.warmupMs.length} warm-up${t.capped ? ', stopped by the cap' : ''}`;
+      row.note = `in ${row.browser} on ${info.adapter}: median of ${counts(ours.times)}` +
+        (theirs ? ` (TF.js: ${counts(theirs.times)})` : '') + `, each ending in a readback; cap ${options.capS[j.job]} s per side`;
       rows.push(row);
     }
     const errors = page.errors();
