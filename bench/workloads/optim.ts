@@ -1,5 +1,7 @@
 // Optimizer workloads: one Adam step over ResNet18's 11.7 M parameters (its 62 tensors'
-// shapes), webgrad's fused kernel (one launch per tensor) vs TF.js's tf.train.adam.
+// shapes), webgrad's multi-tensor kernel (a few launches for all tensors) vs TF.js's
+// tf.train.adam; and over Resnt18Rnn's own parameters (66 tensors, as the training job's
+// optimizer gets them), multi-tensor beside `foreach: false` (one launch per tensor).
 // Bytes: each element reads grad, param, exp_avg, exp_avg_sq and writes the last three.
 
 import * as wg from '../../engine/index.js';
@@ -55,6 +57,32 @@ function adamStep(tf: Tf | undefined, amsgrad: boolean): Workload {
   };
 }
 
+/** Resnt18Rnn's parameter shapes: ResNet18 without its fc, LSTM(512 → 100), fc1 (100 → 51). */
+export function resnt18RnnShapes(): number[][] {
+  return [...resnet18Shapes().slice(0, -2), [400, 512], [400, 100], [400], [400], [51, 100], [51]];
+}
+
+/** Adam over Resnt18Rnn's trainable parameters (HMDB51's 51 classes), multi-tensor or one launch per tensor. */
+function adamResnt18Rnn(foreach: boolean): Workload {
+  const shapes = resnt18RnnShapes();
+  const n = shapes.reduce((a, s) => a + s.reduce((x, y) => x * y, 1), 0);
+  return {
+    name: foreach ? 'adam_resnt18rnn' : 'adam_resnt18rnn_per_param',
+    shape: [n],
+    bytes: 7 * 4 * n,
+    ours() {
+      const params = shapes.map((s) => wg.randn(s, { requiresGrad: true }));
+      for (const p of params) p.grad = wg.randn(p.shape, { std: 1e-2 });
+      const opt = new wg.optim.Adam(params, { lr: 1e-3, foreach });
+      return {
+        run: () => opt.step(),
+        dispose: () => { opt.dispose(); for (const p of params) { p.grad = null; p.dispose(); } },
+      };
+    },
+    tfjsSkipped: 'the same Adam as adam_resnet18',
+  };
+}
+
 export function optimWorkloads(tf: Tf | undefined): Workload[] {
-  return [adamStep(tf, false), adamStep(tf, true)];
+  return [adamStep(tf, false), adamStep(tf, true), adamResnt18Rnn(true), adamResnt18Rnn(false)];
 }
