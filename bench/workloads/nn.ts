@@ -1,5 +1,6 @@
 // nn workloads: batch norm (forward in training and eval mode, forward+backward) at
-// ResNet's first-stage shape, and an LSTM forward and forward+backward — the fused kernels
+// ResNet's first-stage shape, a residual block's relu(bn(x) + shortcut) forward+backward fused
+// (batchNormAct) and as batchNorm → add → relu, and an LSTM forward and forward+backward — the fused kernels
 // against the same LSTM composed from the engine's elementwise ops and matmul, and the
 // forward against TF.js's composed one (basicLSTMCell per step). TF.js rows exist only for
 // forwards: tfjs-core's Node bundle registers no op gradients (they ship as ESM files with
@@ -73,6 +74,35 @@ function batchNormTrainStep(shape: readonly number[]): Workload {
         wg.tidy(() => wg.batchNorm(x, null, null, w, b, { training: true }).backward(g));
       };
       return { run, dispose: () => { for (const t of [x, g, w, b]) { t.grad = null; t.dispose(); } } };
+    },
+  };
+}
+
+/** relu(bn(x) + r), forward + backward with gradients for x, weight, bias and r: fused or the chain. */
+function batchNormAddReluTrainStep(shape: readonly number[], fused: boolean): Workload {
+  const C = shape[1]!;
+  const n = shape.reduce((a, b) => a * b, 1);
+  return {
+    name: `batchnorm_add_relu_fwd_bwd_${fused ? 'fused' : 'chain'}`,
+    shape: [...shape],
+    // fused: forward stats (x) + apply (x, r, y); backward partial (x, g, y, h) + apply (h, x, dx).
+    // The chain moves more (apply, add, relu and their gradients); counted at the fused op's bytes.
+    bytes: 4 * n * (1 + 3 + 4 + 3),
+    ours() {
+      const x = wg.randn([...shape], { requiresGrad: true });
+      const r = wg.randn([...shape], { requiresGrad: true });
+      const g = wg.randn([...shape]);
+      const rm = wg.zeros([C]);
+      const rv = wg.ones([C]);
+      const w = wg.ones([C], 'float32', { requiresGrad: true });
+      const b = wg.zeros([C], 'float32', { requiresGrad: true });
+      const run = () => {
+        for (const t of [x, r, w, b]) t.grad = null;
+        wg.tidy(() => (fused
+          ? wg.batchNormAct(x, rm, rv, w, b, { training: true, residual: r })
+          : wg.batchNorm(x, rm, rv, w, b, { training: true }).add(r).relu()).backward(g));
+      };
+      return { run, dispose: () => { for (const t of [x, r, g, rm, rv, w, b]) { t.grad = null; t.dispose(); } } };
     },
   };
 }
@@ -169,6 +199,8 @@ export function nnWorkloads(tf: Tf | undefined, options: { bnShape?: readonly nu
     batchNormForward(tf, true, shape),
     batchNormForward(tf, false, shape),
     batchNormTrainStep(shape),
+    batchNormAddReluTrainStep(shape, true),
+    batchNormAddReluTrainStep(shape, false),
     lstmWorkload(tf, true, false),
     lstmWorkload(tf, false, false),
     lstmWorkload(tf, true, true),

@@ -1,9 +1,13 @@
 // BatchNorm1d / BatchNorm2d over engine/ops/batchnorm.ts. Buffers as PyTorch's: running_mean,
 // running_var and num_batches_tracked — an int32 scalar here where PyTorch's is int64
 // (webgrad has no 64-bit ints; loading PyTorch's int64 value casts it).
+//
+// forward(x, { relu, residual }) is a webgrad extension: relu(bn(x) + residual) in one pass
+// (ops' batchNormAct), for residual blocks; the call stays this layer's (profile scope, count
+// of batches tracked), and forward(x) is PyTorch's.
 
 import { mapInPlace } from '../ops/core.js';
-import { batchNorm } from '../ops/batchnorm.js';
+import { batchNorm, batchNormAct, type BatchNormActOptions } from '../ops/batchnorm.js';
 import { full, ones, zeros } from '../ops/creation.js';
 import { fmt } from '../tensor/shape.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -17,7 +21,10 @@ export interface BatchNormModuleOptions {
   trackRunningStats?: boolean;
 }
 
-abstract class BatchNormBase extends Module {
+/** What a fused forward adds after the normalization: relu(bn(x) + residual). */
+export type BatchNormEpilogue = Pick<BatchNormActOptions, 'residual' | 'relu'>;
+
+abstract class BatchNormBase extends Module<[Tensor, BatchNormEpilogue?]> {
   readonly eps: number;
   readonly momentum: number;
   readonly affine: boolean;
@@ -48,7 +55,7 @@ abstract class BatchNormBase extends Module {
   /** The input ranks this layer accepts, e.g. [2, 3] for BatchNorm1d. */
   protected abstract readonly ranks: readonly number[];
 
-  forward(x: Tensor): Tensor {
+  forward(x: Tensor, epilogue?: BatchNormEpilogue): Tensor {
     if (!this.ranks.includes(x.rank)) {
       throw new Error(`${this.name}: expected ${this.ranks.map((r) => `${r}D`).join(' or ')} input, got ${x.rank}D input ${fmt(x.shape)}`);
     }
@@ -58,8 +65,11 @@ abstract class BatchNormBase extends Module {
     if (this.training && this.numBatchesTracked) mapInPlace('bn_count', 'a + 1', this.numBatchesTracked, []);
     const batchStats = this.training || !this.runningMean;
     const useRunning = !this.training || this.trackRunningStats;
-    return batchNorm(x, useRunning ? this.runningMean : null, useRunning ? this.runningVar : null, this.weight, this.bias,
-      { training: batchStats, momentum: this.momentum, eps: this.eps });
+    const options = { training: batchStats, momentum: this.momentum, eps: this.eps };
+    const [runningMean, runningVar] = useRunning ? [this.runningMean, this.runningVar] : [null, null];
+    return epilogue
+      ? batchNormAct(x, runningMean, runningVar, this.weight, this.bias, { ...options, ...epilogue })
+      : batchNorm(x, runningMean, runningVar, this.weight, this.bias, options);
   }
 
   override extraRepr(): string {

@@ -1,8 +1,11 @@
 // torchvision's residual blocks: BasicBlock (two 3x3 convs; ResNet18/34) and Bottleneck
 // (1x1 → 3x3 → 1x1, expansion 4; ResNet50 and up), with its attribute names and order so
 // state-dict keys read `layer1.0.conv1.weight`, `layer2.0.downsample.1.running_mean`.
+// With a plain BatchNorm2d, norm → (+ shortcut) → relu runs as one fused pass forward and two
+// backward (engine batchNormAct) instead of three kernels and their gradients; any other norm
+// layer runs the same steps one by one.
 
-import { nn, relu, type Tensor } from '../../engine/index.js';
+import { type BatchNormActOptions, nn, relu, type Tensor } from '../../engine/index.js';
 
 /** Makes a normalization layer for `channels` channels (torchvision's norm_layer). */
 export type NormLayer = (channels: number) => nn.Module;
@@ -31,12 +34,36 @@ export function applyAndFree(x: Tensor, f: (t: Tensor) => Tensor): Tensor {
   return y;
 }
 
-/** relu(out + shortcut), freeing out and a shortcut made by downsample. */
-function addShortcut(out: Tensor, x: Tensor, downsample: nn.Sequential | null): Tensor {
+/** A norm layer whose forward also takes relu(norm(x) + residual)'s epilogue. */
+type FusingNorm = nn.Module<[Tensor, Pick<BatchNormActOptions, 'residual' | 'relu'>?]>;
+
+/**
+ * Norm layer classes whose forward(x, { relu, residual }) computes relu(norm(x) + residual) fused.
+ * Exact classes, never their subclasses: a subclass may override forward(x) and drop the epilogue.
+ */
+const fusingNorms = new Set<unknown>([nn.BatchNorm2d]);
+
+/** Declares that `cls` (exactly) takes forward(x, { relu, residual }) as nn.BatchNorm2d does. */
+export function registerFusingNorm(cls: new (...args: never[]) => FusingNorm): void {
+  fusingNorms.add(cls);
+}
+
+/** relu(norm(t) (+ residual)): one call of the norm layer when it fuses, else norm, add, relu. */
+export function normRelu(norm: nn.Module, t: Tensor, residual?: Tensor): Tensor {
+  if (fusingNorms.has(norm.constructor)) {
+    return (norm as FusingNorm).call(t, { relu: true, ...(residual ? { residual } : {}) });
+  }
+  let out = norm.call(t) as Tensor;
+  if (residual) out = applyAndFree(out, (s) => s.add(residual));
+  return applyAndFree(out, relu);
+}
+
+/** relu(norm(out) + shortcut), freeing out and a shortcut made by downsample. */
+function normAddShortcut(norm: nn.Module, out: Tensor, x: Tensor, downsample: nn.Sequential | null): Tensor {
   const identity = downsample ? downsample.call(x) : x;
-  const sum = applyAndFree(out, (t) => t.add(identity));
+  const y = applyAndFree(out, (t) => normRelu(norm, t, identity));
   if (identity !== x) identity.dispose();
-  return applyAndFree(sum, relu);
+  return y;
 }
 
 export abstract class ResidualBlock extends nn.Module {
@@ -71,11 +98,9 @@ export class BasicBlock extends ResidualBlock {
 
   forward(x: Tensor): Tensor {
     let out = this.conv1.call(x);
-    out = applyAndFree(out, (t) => this.bn1.call(t) as Tensor);
-    out = applyAndFree(out, relu);
+    out = applyAndFree(out, (t) => normRelu(this.bn1, t));
     out = applyAndFree(out, (t) => this.conv2.call(t));
-    out = applyAndFree(out, (t) => this.bn2.call(t) as Tensor);
-    return addShortcut(out, x, this.downsample);
+    return normAddShortcut(this.bn2, out, x, this.downsample);
   }
 
   lastNorm(): nn.Module {
@@ -111,12 +136,10 @@ export class Bottleneck extends ResidualBlock {
   forward(x: Tensor): Tensor {
     let out = this.conv1.call(x);
     for (const [norm, next] of [[this.bn1, this.conv2], [this.bn2, this.conv3]] as const) {
-      out = applyAndFree(out, (t) => norm.call(t) as Tensor);
-      out = applyAndFree(out, relu);
+      out = applyAndFree(out, (t) => normRelu(norm, t));
       out = applyAndFree(out, (t) => next.call(t));
     }
-    out = applyAndFree(out, (t) => this.bn3.call(t) as Tensor);
-    return addShortcut(out, x, this.downsample);
+    return normAddShortcut(this.bn3, out, x, this.downsample);
   }
 
   lastNorm(): nn.Module {

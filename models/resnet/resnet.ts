@@ -3,7 +3,7 @@
 // torchvision's checkpoints load strictly and ours load in torchvision.
 
 import { nn, noGrad, type Tensor } from '../../engine/index.js';
-import { BasicBlock, batchNorm2d, type BlockOptions, Bottleneck, conv1x1, type NormLayer, type ResidualBlock, applyAndFree } from './blocks.js';
+import { BasicBlock, batchNorm2d, type BlockOptions, Bottleneck, conv1x1, type NormLayer, normRelu, type ResidualBlock, applyAndFree } from './blocks.js';
 
 export type BlockKind = typeof BasicBlock | typeof Bottleneck;
 
@@ -102,8 +102,9 @@ export class ResNet extends nn.Module {
       throw new Error(`ResNet: expected images [N, 3, H, W], got [${x.shape.join(', ')}]`);
     }
     let y = this.conv1.call(x);
-    y = applyAndFree(y, (t) => this.bn1.call(t) as Tensor);
-    y = applyAndFree(y, (t) => this.relu.call(t));
+    // bn1 fuses the relu only while this.relu is the plain ReLU (a user may have swapped it).
+    if (this.relu.constructor === nn.ReLU) y = applyAndFree(y, (t) => normRelu(this.bn1, t));
+    else y = applyAndFree(applyAndFree(y, (t) => this.bn1.call(t) as Tensor), (t) => this.relu.call(t) as Tensor);
     y = applyAndFree(y, (t) => this.maxpool.call(t));
     for (const layer of [this.layer1, this.layer2, this.layer3, this.layer4]) y = applyAndFree(y, (t) => layer.call(t));
     y = applyAndFree(y, (t) => this.avgpool.call(t));

@@ -7,7 +7,11 @@
 // makes every (t, c) pair its own channel, normalized over (b, h, w). The T sequential running
 // updates r ← (1−m)·r + m·s_t fold into one: r ← (1−m)^T·r + Σ_t m(1−m)^(T−1−t)·s_t.
 
-import { batchNorm, nn, noGrad, type Tensor, tensor, zeros } from '../../engine/index.js';
+// forward(x, { relu, residual }) fuses as BatchNorm2d's does (registered with the residual blocks):
+// the residual is grouped as x is.
+
+import { batchNormAct, type BatchNormActOptions, nn, noGrad, type Tensor, tensor, zeros } from '../../engine/index.js';
+import { registerFusingNorm } from '../resnet/blocks.js';
 
 export class TimeStepBatchNorm2d extends nn.BatchNorm2d {
   /** Frames per clip T when training statistics are per time step; 1 = over the whole batch. */
@@ -18,9 +22,9 @@ export class TimeStepBatchNorm2d extends nn.BatchNorm2d {
     return 'BatchNorm2d';
   }
 
-  override forward(x: Tensor): Tensor {
+  override forward(x: Tensor, epilogue?: Pick<BatchNormActOptions, 'residual' | 'relu'>): Tensor {
     const T = this.timeSteps;
-    if (!this.training || T === 1) return super.forward(x);
+    if (!this.training || T === 1) return super.forward(x, epilogue);
     const [N, C, H, W] = x.shape as [number, number, number, number];
     if (x.rank !== 4 || C !== this.numFeatures || N % T !== 0) {
       throw new Error(`BatchNorm2d (per time step): expected [B·T, ${this.numFeatures}, H, W] with T = ${T} frames per clip, got [${x.shape.join(', ')}]`);
@@ -41,9 +45,11 @@ export class TimeStepBatchNorm2d extends nn.BatchNorm2d {
     const stepMean = track ? zeros([T * C]) : null;
     const stepVar = track ? zeros([T * C]) : null;
     const channels = x.reshape([N / T, T * C, H, W]);
-    const grouped = batchNorm(channels, stepMean, stepVar, weight, bias, { training: true, momentum: 1, eps: this.eps });
+    const residual = epilogue?.residual?.reshape([N / T, T * C, H, W]);
+    const grouped = batchNormAct(channels, stepMean, stepVar, weight, bias,
+      { training: true, momentum: 1, eps: this.eps, relu: epilogue?.relu ?? false, ...(residual ? { residual } : {}) });
     const y = grouped.reshape([N, C, H, W]);
-    for (const t of [channels, grouped, weight, bias]) t?.dispose();
+    for (const t of [channels, residual, grouped, weight, bias]) t?.dispose();
     if (track) {
       this.foldRunning(this.runningMean!, stepMean!, T, C);
       this.foldRunning(this.runningVar!, stepVar!, T, C);
@@ -75,3 +81,5 @@ export class TimeStepBatchNorm2d extends nn.BatchNorm2d {
 export function setBatchNormTimeSteps(module: nn.Module, timeSteps: number): void {
   for (const m of module.modules()) if (m instanceof TimeStepBatchNorm2d) m.timeSteps = timeSteps;
 }
+
+registerFusingNorm(TimeStepBatchNorm2d);
