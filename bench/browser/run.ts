@@ -8,7 +8,8 @@
 // side runs 1 warm-up and 3 timed runs (the median is reported with the count) under a wall-time cap
 // per side: the page starts no run that would pass the cap if it took as long as the one before, and
 // the driver gives up on a side at the cap plus a grace period (closing the page, and opening a fresh
-// one for what is left). A side with no timed run inside its cap reports "> cap". The whole line took
+// one for what is left; the closed page's queued GPU work still runs out in SwiftShader first, which
+// slows the fresh page's start). A side with no timed run inside its cap reports "> cap". The whole line took
 // 12.6 minutes there; its worst case is about 2 × (90 + 480) s plus the grace periods.
 
 import { existsSync } from 'node:fs';
@@ -134,9 +135,11 @@ export async function runBrowserBench(options: BrowserBenchOptions): Promise<{ r
       } else {
         row.tfjsSkipped = `TF.js's WebGPU backend did not start in the page: ${tfjsError}`;
       }
-      const counts = (t: BenchTimes) => `${t.ms.length} runs after ${t.warmupMs.length} warm-up${t.capped ? ', stopped by the cap' : ''}`;
-      row.note = `in ${row.browser} on ${info.adapter}: median of ${counts(ours.times)}` +
-        (theirs ? ` (TF.js: ${counts(theirs.times)})` : '') + `, each ending in a readback; cap ${options.capS[j.job]} s per side`;
+      const counts = (t: BenchTimes) => (t.ms.length
+        ? `median of ${t.ms.length} runs after ${t.warmupMs.length} warm-up${t.capped ? ', stopped by the cap' : ''}`
+        : `no timed run inside the cap (${t.warmupMs.length ? `warm-up ${t.warmupMs.map((v) => (v / 1e3).toFixed(1)).join(', ')} s` : 'the first run outlasted it'})`);
+      row.note = `in ${row.browser} on ${info.adapter}: webgrad ${counts(ours.times)}` +
+        (theirs ? `; TF.js ${counts(theirs.times)}` : '') + `; each run ends in a readback; cap ${options.capS[j.job]} s per side`;
       rows.push(row);
     }
     const errors = page.errors();
