@@ -1,9 +1,10 @@
 // Builds the page (web/build.mjs) and serves web/dist on 127.0.0.1, printing the URL.
 //
-//   node web/serve.mjs [--port 8080] [--files DIR] [--no-build]
+//   node web/serve.mjs [--port 8080] [--files DIR] [--out DIR] [--no-build]
 //
 // --port 0 takes any free port. --files DIR also serves DIR under /files/ (weights, class maps and videos
-// for ?weights=/files/…&classes=/files/…&video=/files/…). Nothing is cached, so a rebuild shows on reload.
+// for ?weights=/files/…&classes=/files/…&video=/files/…). --out DIR builds into and serves DIR instead
+// of web/dist. Nothing is cached, so a rebuild shows on reload.
 
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -80,7 +81,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     process.exit(1);
   }
   try {
-    const { url } = await serveWeb({ port, files: value('--files'), build: !args.includes('--no-build') });
+    const { url } = await serveWeb({ port, files: value('--files'), build: !args.includes('--no-build'), ...(value('--out') ? { dist: value('--out') } : {}) });
     console.log(`webgrad page: ${url}${value('--files') ? ` (and ${value('--files')} under ${url}files/)` : ''}`);
   } catch (e) {
     console.error(`web: ${e instanceof Error ? e.message : e}`);
