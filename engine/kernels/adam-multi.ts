@@ -43,6 +43,8 @@ export interface AdamGroupScalars {
 }
 
 const GROUP = 256;
+/** vec4s per invocation: the segment lookup and slot switch are paid once per ITEMS updates. */
+const ITEMS = 16;
 const SEGMENT_WORDS = 8;
 
 interface Slot { grad: GPUBuffer; param: GPUBuffer; segments: AdamSegment[] }
@@ -109,17 +111,16 @@ function multiKernel(slots: number, amsgrad: boolean, maximize: boolean) {
       const cases = (body: (s: number) => string) => range.map((s) => `    ${s === slots - 1 ? 'default' : `case ${s}u`}: { ${body(s)} }`).join('\n');
       const first = 2 + 2 * slots;
       return shaderSource('adam_multi', {
+        ITEMS,
         SLOT_BINDINGS: [...range.map((s) => bind(2 + s, 'read', `grad_${s}`)), ...range.map((s) => bind(2 + slots + s, 'read_write', `param_${s}`))].join('\n'),
         M_BINDING: first,
         V_BINDING: first + 1,
         VMAX_BINDING: amsgrad ? bind(first + 2, 'read_write', 'max_exp_avg_sq') : '',
-        LOAD_GRAD: cases((s) => `return grad_${s}[i];`),
-        LOAD_PARAM: cases((s) => `return param_${s}[i];`),
-        STORE_PARAM: cases((s) => `param_${s}[i] = value;`),
+        SLOT_CASES: cases((s) => `for (var k = k0; k < n; k += 256u) { param_${s}[p0 + k] = update(grad_${s}[g0 + k], param_${s}[p0 + k], s0 + k, step_size, bc2_sqrt); }`),
         SIGN: maximize ? '-' : '',
         DENOM: amsgrad
-          ? '  let vmax = max(max_exp_avg_sq[i], v);\n  max_exp_avg_sq[i] = vmax;\n  let denom = sqrt(vmax) / s.bc2_sqrt + P.eps;'
-          : '  let denom = sqrt(v) / s.bc2_sqrt + P.eps;',
+          ? '  let vmax = max(max_exp_avg_sq[i], v);\n  max_exp_avg_sq[i] = vmax;\n  let denom = sqrt(vmax) / bc2_sqrt + P.eps;'
+          : '  let denom = sqrt(v) / bc2_sqrt + P.eps;',
       });
     },
   });
@@ -133,16 +134,20 @@ export function launchAdamMulti(segments: readonly AdamSegment[], moments: AdamM
   const amsgrad = moments.maxExpAvgSq !== undefined;
   const dispatches = planDispatches(segments, moments, adamSlotsPerDispatch(amsgrad));
   if (dispatches.length === 0) return;
-  // One table for every dispatch: per segment its first workgroup (segments start on
-  // workgroup boundaries), slot, vec4 offsets and length, and its two f32 scalars.
-  const total = dispatches.reduce((n, d) => n + d.reduce((m, slot) => m + slot.segments.length, 0), 0);
-  const table = new ArrayBuffer(total * SEGMENT_WORDS * 4);
+  // One table for every dispatch: the segments (8 words each: first workgroup, slot, vec4
+  // offsets, vec4 length, two f32 scalars), then per dispatch its workgroup → segment map.
+  // Each segment starts on a workgroup boundary, so a workgroup's segment is uniform.
+  const segmentCount = dispatches.reduce((n, d) => n + d.reduce((m, slot) => m + slot.segments.length, 0), 0);
+  const groupsOf = (seg: AdamSegment) => Math.ceil(seg.numel / 4 / (GROUP * ITEMS));
+  const mapWords = dispatches.reduce((n, d) => n + d.reduce((m, slot) => m + slot.segments.reduce((a, seg) => a + groupsOf(seg), 0), 0), 0);
+  const table = new ArrayBuffer((segmentCount * SEGMENT_WORDS + mapWords) * 4);
   const u32 = new Uint32Array(table);
   const f32 = new Float32Array(table);
-  const ranges: Array<{ base: number; count: number; groups: number }> = [];
+  const ranges: Array<{ mapBase: number; groups: number }> = [];
   let row = 0;
+  let mapAt = segmentCount * SEGMENT_WORDS;
   for (const d of dispatches) {
-    const base = row;
+    const mapBase = mapAt;
     let groups = 0;
     d.forEach((slot, slotIndex) => {
       for (const seg of slot.segments) {
@@ -150,21 +155,24 @@ export function launchAdamMulti(segments: readonly AdamSegment[], moments: AdamM
         u32.set([groups, slotIndex, seg.grad.offset / 4, seg.param.offset / 4, seg.stateOffset / 4, seg.numel / 4], w);
         f32[w + 6] = seg.stepSize;
         f32[w + 7] = seg.bc2Sqrt;
-        groups += Math.ceil(seg.numel / 4 / GROUP);
+        const n = groupsOf(seg);
+        u32.fill(w, mapAt, mapAt + n);
+        mapAt += n;
+        groups += n;
         row++;
       }
     });
-    ranges.push({ base, count: row - base, groups });
+    ranges.push({ mapBase, groups });
   }
   const tableBuffer = bufferPool.acquire(table.byteLength);
   upload(tableBuffer, 0, u32);
   const maxPerDim = gpu().limits.maxComputeWorkgroupsPerDimension;
   const state = [moments.expAvg, moments.expAvgSq, ...(moments.maxExpAvgSq ? [moments.maxExpAvgSq] : [])];
   dispatches.forEach((d, i) => {
-    const { base, count, groups } = ranges[i]!;
+    const { mapBase, groups } = ranges[i]!;
     const k = multiKernel(d.length, amsgrad, s.maximize);
     const x = Math.min(groups, maxPerDim);
-    const words = [base, count, x, 0, s.beta1, s.beta2, s.eps, s.wdL2, s.decay, 1 - s.beta1, 1 - s.beta2, 0];
+    const words = [mapBase, groups, x, 0, s.beta1, s.beta2, s.eps, s.wdL2, s.decay, 1 - s.beta1, 1 - s.beta2, 0];
     const buffers: BufferBinding[] = [
       { buffer: tableBuffer, size: table.byteLength },
       ...d.map((slot) => ({ buffer: slot.grad })),
