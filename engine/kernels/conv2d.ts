@@ -36,7 +36,6 @@ export const convTuning = {
 // Must match TM / TN4 / TN in the shaders.
 const TM = 12;
 const COLS4 = 2;
-const WGRAD_COLS = 8;
 const ALIGN = 256;
 
 function workgroupWidth(): number {
@@ -159,28 +158,59 @@ export function launchConv2dGradInput(gy: Dense, packed: GPUBuffer, dx: Dense, g
   }
 }
 
-/** dW [O, C/groups, kh, kw] = Σ gyᵀ · patches(x) over the batch. */
-export function launchConv2dGradWeight(x: Dense, gy: Dense, dw: GPUBuffer, g: Conv2dGeometry): void {
+/** Elements per image of gy repacked pixel-major for conv2d_wgrad.wgsl: [Ho·Wo, groups, round4(Og)]. */
+function packedGradPerImage(g: Conv2dGeometry): number {
+  return g.Ho * g.Wo * g.groups * Math.ceil(g.O / g.groups / 4) * 4;
+}
+
+/** Images per grad-weight chunk: x, gy and gy repacked must each fit one storage binding. */
+function gradWeightChunk(g: Conv2dGeometry): number {
+  return chunkImages('conv2d backward', g.N, [g.C * g.H * g.W, g.O * g.Ho * g.Wo, packedGradPerImage(g)]);
+}
+
+/** Elements of the scratch buffer launchConv2dGradWeight repacks gy into (one chunk's worth). */
+export function gradWeightScratchSize(g: Conv2dGeometry): number {
+  return gradWeightChunk(g) * packedGradPerImage(g);
+}
+
+/**
+ * dW [O, C/groups, kh, kw] = Σ gyᵀ · patches(x) over the batch. Per batch chunk: gy repacked
+ * pixel-major into `scratch` (gradWeightScratchSize elements), then the GEMM accumulates.
+ */
+export function launchConv2dGradWeight(x: Dense, gy: Dense, dw: GPUBuffer, scratch: GPUBuffer, g: Conv2dGeometry): void {
   const wg = workgroupWidth();
   const Cg = g.C / g.groups;
   const Og = g.O / g.groups;
-  const colTiles = Math.ceil(Og / (wg * WGRAD_COLS));
-  const cTiles = Math.ceil(Cg / TM);
+  const Og4 = Math.ceil(Og / 4);
+  const taps = g.kh * g.kw;
+  // Few input channels (the RGB stem): rows are (c, kx) pairs of one ky, so tiles are not mostly empty.
+  const foldKx = Cg < TM && g.kw > 1;
+  const rows = foldKx ? Cg * g.kw : Cg;
+  const rowTiles = Math.ceil(rows / TM);
+  const colTiles = Math.ceil(Og4 / (wg * COLS4));
   const xImg = g.C * g.H * g.W;
   const gImg = g.O * g.Ho * g.Wo;
-  const chunk = chunkImages('conv2d backward', g.N, [xImg, gImg]);
+  const oplane = g.Ho * g.Wo;
+  const chunk = gradWeightChunk(g);
+  const maxGroups = gpu().limits.maxComputeWorkgroupsPerDimension;
+  const pack = kernel({ key: 'conv2d:wgrad-pack', inputs: 1, outputs: 1, wgsl: () => shaderSource('conv2d_wgrad_pack') });
   for (let n0 = 0; n0 < g.N; n0 += chunk) {
     const count = Math.min(chunk, g.N - n0);
     const accumulate = n0 > 0;
+    const gb = bindImages(gy, gImg, n0, count);
+    const total = count * oplane * g.groups * Og4;
+    const grid = grid1d(total, 256, maxGroups);
+    dispatch(pack, [gb.binding, { buffer: scratch }],
+      { u32: [total, grid.row, oplane, Og, Og4, g.groups, gImg, gb.offset] }, grid.groups);
     const k = kernel({
-      key: `conv2d:wgrad:${TM}x${WGRAD_COLS}:wg${wg}${accumulate ? ':accumulate' : ''}`,
+      key: `conv2d:wgrad:${TM}x${4 * COLS4}:wg${wg}${foldKx ? ':fold-kx' : ''}${accumulate ? ':accumulate' : ''}`,
       inputs: 2, outputs: 1,
-      wgsl: () => shaderSource('conv2d_wgrad', { ACCUMULATE: String(accumulate), WG: wg }),
+      wgsl: () => shaderSource('conv2d_wgrad', { ACCUMULATE: String(accumulate), FOLD_KX: String(foldKx), WG: wg }),
     });
     const xb = bindImages(x, xImg, n0, count);
-    const gb = bindImages(gy, gImg, n0, count);
-    const words = [count, Cg, g.H, g.W, xImg, xb.offset, Og, g.Ho, g.Wo, gImg, gb.offset, colTiles, cTiles,
-      g.kw, g.stride[0], g.stride[1], g.padding[0], g.padding[1], g.dilation[0], g.dilation[1], g.kh * g.kw];
-    dispatch(k, [xb.binding, gb.binding, { buffer: dw }], { u32: words }, [g.groups * colTiles, g.kh * g.kw * cTiles]);
+    const words = [count, Cg, g.H, g.W, xImg, xb.offset, Og, Og4, g.Ho, g.Wo, g.groups * Og4, colTiles, rowTiles, rows,
+      g.kw, g.stride[0], g.stride[1], g.padding[0], g.padding[1], g.dilation[0], g.dilation[1], taps];
+    const scratchBinding = { buffer: scratch, offset: 0, size: Math.max(16, total * 16) };
+    dispatch(k, [xb.binding, scratchBinding, { buffer: dw }], { u32: words }, [g.groups * colTiles, (foldKx ? g.kh : taps) * rowTiles]);
   }
 }

@@ -1,11 +1,11 @@
 // conv2d with PyTorch's F.conv2d semantics, and its backward:
 //   d input  = the transposed convolution of g with the weight (conv2d.wgsl, per stride phase)
-//   d weight = gᵀ · input patches, summed over the batch (conv2d_wgrad.wgsl)
+//   d weight = gᵀ · input patches, summed over the batch (conv2d_wgrad.wgsl, g repacked pixel-major first)
 //   d bias   = Σ g over N, H, W
-// All three are implicit GEMMs reading the tensors in place; only the weight is repacked.
+// All three are implicit GEMMs reading x in place; the weight and, for d weight, g are repacked.
 
 import { attach } from '../autograd/record.js';
-import { type Conv2dGeometry, type Dense, launchConv2dForward, launchConv2dGradInput, launchConv2dGradWeight, launchPackWeight, packedSize } from '../kernels/conv2d.js';
+import { type Conv2dGeometry, type Dense, launchConv2dForward, launchConv2dGradInput, launchConv2dGradWeight, launchPackWeight, packedSize, gradWeightScratchSize } from '../kernels/conv2d.js';
 import { fmt } from '../tensor/shape.js';
 import { Tensor } from '../tensor/tensor.js';
 import { assertFloat, mapNew } from './core.js';
@@ -101,7 +101,9 @@ function gradInput(gy: Tensor, w: Tensor, g: Conv2dGeometry): Tensor {
 function gradWeight(x: Tensor, gy: Tensor, g: Conv2dGeometry): Tensor {
   if (g.N === 0) return zeros([g.O, g.C / g.groups, g.kh, g.kw]);
   const dw = Tensor.empty([g.O, g.C / g.groups, g.kh, g.kw]);
-  launchConv2dGradWeight(at(x), at(gy), dw.storage.buffer, g);
+  const scratch = Tensor.empty([gradWeightScratchSize(g)]);
+  launchConv2dGradWeight(at(x), at(gy), dw.storage.buffer, scratch.storage.buffer, g);
+  scratch.dispose();
   return dw;
 }
 
