@@ -87,10 +87,13 @@ const log = (line: string) => {
 };
 
 async function start(): Promise<void> {
+  // Each step is logged first, so a start that hangs says where (the driver prints the log).
+  log('webgrad: init');
   await wg.init();
+  log(`webgrad on ${wg.gpu().adapterName}; TF.js: setBackend('webgpu')`);
   const tfjs = await startTfjs().catch((e: unknown) => ({ error: e instanceof Error ? e.message : String(e) }));
   const api: BenchPageApi = { adapterName: wg.gpu().adapterName, tfjs, time };
-  log(`webgrad on ${api.adapterName}; TF.js ${'adapter' in tfjs ? `on ${tfjs.adapter}` : `failed: ${tfjs.error}`}`);
+  log(`TF.js ${'adapter' in tfjs ? `on ${tfjs.adapter}` : `failed: ${tfjs.error}`}`);
   window.__bench = api;
   document.body.dataset.state = 'ready';
 }

@@ -31,6 +31,12 @@ export interface BrowserBenchOptions {
 
 export const browserBenchDefaults = { warmup: 1, runs: 3, capS: { matmul: 90, resnet18: 480 } };
 
+/**
+ * How long the page may take to reach its adapters (webgrad's init and TF.js's setBackend): about
+ * 5 s alone, but once past 120 s while two test suites ran browser tests beside it (load average 14).
+ */
+const START_TIMEOUT_S = 240;
+
 /** Past the cap, how long the driver still waits for the run in flight before closing the page. */
 const GRACE_S = 60;
 
@@ -58,9 +64,15 @@ class BenchPage {
   async api(): Promise<OpenedPage> {
     if (this.opened) return this.opened;
     const opened = await openPage(this.browser, this.url);
-    await opened.page.waitForFunction(() => document.body.dataset.state !== undefined, undefined, { timeout: 120_000 });
-    const failure = await opened.page.evaluate(() => window.__benchError);
-    if (failure !== undefined) throw new Error(`the bench page failed to start: ${failure}\n${opened.errors.join('\n')}`);
+    const started = await opened.page.waitForFunction(() => document.body.dataset.state !== undefined, undefined, { timeout: START_TIMEOUT_S * 1e3 })
+      .then(() => true, () => false);
+    const failure = started
+      ? await opened.page.evaluate(() => window.__benchError)
+      : `not ready after ${START_TIMEOUT_S} s (its log: ${JSON.stringify(await opened.page.evaluate(() => document.getElementById('log')?.textContent ?? '').catch(() => '?'))})`;
+    if (failure !== undefined) {
+      await opened.page.close().catch(() => {});
+      throw new Error(`the bench page failed to start: ${failure}${opened.errors.length ? `\n${opened.errors.join('\n')}` : ''}`);
+    }
     this.opened = opened;
     return opened;
   }
