@@ -70,12 +70,15 @@ export function drawHistory(canvas: HTMLCanvasElement, history: History, epochs:
   // legend
   ctx.font = '12px system-ui, sans-serif';
   ctx.textAlign = 'left';
-  let x = cssWidth - 150;
-  for (const [key, label] of [['train', 'training'], ['val', 'validation']] as const) {
+  const entries = [['train', 'training'], ['val', 'validation']] as const;
+  // measured, so the last label ends inside the canvas whatever the font
+  const widths = entries.map(([, label]) => 16 + ctx.measureText(label).width + 12);
+  let x = cssWidth - 8 - widths.reduce((a, b) => a + b, 0);
+  entries.forEach(([key, label], i) => {
     ctx.fillStyle = COLORS[key];
     ctx.fillRect(x, 8, 12, 4);
     ctx.fillStyle = '#222';
     ctx.fillText(label, x + 16, 14);
-    x += 78;
-  }
+    x += widths[i]!;
+  });
 }
