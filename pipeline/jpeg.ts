@@ -12,10 +12,14 @@ async function loadSharp(): Promise<Sharp> {
   return sharp;
 }
 
-/** Encodes packed RGB (width*height*3) as a baseline JPEG with 4:2:0 chroma, as OpenCV's imwrite does. */
+/**
+ * Encodes packed RGB (width*height*3) as a baseline JPEG with 4:2:0 chroma and the standard Huffman
+ * tables, as OpenCV's imwrite does. Optimised Huffman tables (sharp's default) change no pixel and save
+ * ~5 % of the bytes, but cost a second pass: 2.6 vs 1.3 ms CPU per 340x256 frame, a fifth of prepare's time.
+ */
 export async function encodeJpeg(rgb: Uint8Array, width: number, height: number, quality: number): Promise<Uint8Array> {
   const sharp = await loadSharp();
-  const b = await sharp(rgb, { raw: { width, height, channels: 3 } }).jpeg({ quality, chromaSubsampling: '4:2:0' }).toBuffer();
+  const b = await sharp(rgb, { raw: { width, height, channels: 3 } }).jpeg({ quality, chromaSubsampling: '4:2:0', optimiseCoding: false }).toBuffer();
   return new Uint8Array(b.buffer, b.byteOffset, b.length);
 }
 
