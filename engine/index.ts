@@ -31,6 +31,7 @@ export {
 } from './ops/reduce.js';
 export { matmul } from './ops/matmul.js';
 export { conv2d, type Conv2dOptions } from './ops/conv.js';
+export { conv2dFolded, type ConvFoldedEpilogue, type FoldedNorm } from './ops/conv-folded.js';
 export { maxPool2d, maxPool2dWithIndices, avgPool2d, adaptiveAvgPool2d, type MaxPool2dOptions, type AvgPool2dOptions } from './ops/pool.js';
 export { softmax, logSoftmax } from './ops/softmax.js';
 export { crossEntropy, nllLoss, mseLoss, type CrossEntropyOptions, type NllLossOptions, type Reduction } from './ops/loss.js';

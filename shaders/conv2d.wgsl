@@ -18,11 +18,14 @@
 // (a scalar load + broadcast, no gather); each invocation owns TN4=2 vec4 columns (8 output
 // channels) WG apart, the only per-lane loads. A channel step costs 12 uniform loads and 2 vec4
 // gathers for 96 multiply-adds. No workgroup memory, no barriers.
+// Epilogue (inference, BatchNorm folded into Wp and bias): ADD_RESIDUAL adds a tensor of out's shape,
+// RELU clamps at 0 — relu(conv(x) + bias + residual) written once instead of three passes.
 // Bindings: 0 = Params; 1 = src (f32); 2 = Wp (vec4); 3 = bias (f32, read only if HAS_BIAS);
-// 4 = out (f32, read_write). src and out may be bound at a sub-range (batch chunks): offsets are
-// in elements from the start of the binding.
+// with a residual 4 = residual (f32); then out (f32, read_write). src, out and residual may be bound
+// at a sub-range (batch chunks): offsets are in elements from the start of the binding.
 
 const HAS_BIAS = {{HAS_BIAS}};
+const RELU = {{RELU}};
 const TM = 12u;
 const TN4 = 2u;
 const WG = {{WG}}u;
@@ -59,13 +62,15 @@ struct Params {
   OP_Y: u32,
   OP_X: u32,
   bias_offset: u32,
+  res_offset: u32,  // residual's element offset (same layout as out), when there is one
 }
 
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> src: array<f32>;
 @group(0) @binding(2) var<storage, read> Wp: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read> bias: array<f32>;
-@group(0) @binding(4) var<storage, read_write> out: array<f32>;
+{{RESIDUAL_BINDING}}
+@group(0) @binding({{OUT_BINDING}}) var<storage, read_write> out: array<f32>;
 
 @compute @workgroup_size(WG, 1, 1)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -143,7 +148,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         let rem = q % qplane;
         let oy = (rem / P.Qw) * P.OS_Y + P.OP_Y;
         let ox = (rem % P.Qw) * P.OS_X + P.OP_X;
-        out[P.out_offset + n * P.out_img + channel * oplane + oy * P.Wo + ox] = acc[r][j][e] + add;
+        let at = n * P.out_img + channel * oplane + oy * P.Wo + ox;
+        var v = acc[r][j][e] + add;
+        {{ADD_RESIDUAL}}
+        if (RELU) { v = max(v, 0.0); }
+        out[P.out_offset + at] = v;
       }
     }
   }

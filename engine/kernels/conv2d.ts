@@ -93,14 +93,27 @@ export function launchPackWeight(w: Dense, g: Conv2dGeometry, gradInput: boolean
     { u32: [total, row, g.kh * g.kw, S, NC, NCP, Og, Cg, gradInput ? 1 : 0, w.offset] }, groups);
 }
 
-function convKernel(hasBias: boolean) {
+/** What the forward's epilogue adds after the bias (inference with BatchNorm folded in). */
+export interface ConvEpilogue {
+  relu?: boolean;
+  /** A contiguous tensor of the output's shape, added before the relu. */
+  residual?: Dense;
+}
+
+function convKernel(hasBias: boolean, relu: boolean, residual: boolean) {
   const wg = workgroupWidth();
   return {
     wg,
     k: kernel({
-      key: `conv2d:implicit-gemm:${TM}x${4 * COLS4}:wg${wg}${hasBias ? ':bias' : ''}`,
-      inputs: 3, outputs: 1,
-      wgsl: () => shaderSource('conv2d', { HAS_BIAS: String(hasBias), WG: wg }),
+      key: `conv2d:implicit-gemm:${TM}x${4 * COLS4}:wg${wg}${hasBias ? ':bias' : ''}${residual ? ':residual' : ''}${relu ? ':relu' : ''}`,
+      inputs: residual ? 4 : 3, outputs: 1,
+      wgsl: () => shaderSource('conv2d', {
+        HAS_BIAS: String(hasBias), RELU: String(relu), WG: wg,
+        // WGSL resolves names in dead branches too: the residual is named only where it is bound
+        ADD_RESIDUAL: residual ? 'v += residual[P.res_offset + at];' : '',
+        RESIDUAL_BINDING: residual ? '@group(0) @binding(4) var<storage, read> residual: array<f32>;' : '',
+        OUT_BINDING: residual ? 5 : 4,
+      }),
     }),
   };
 }
@@ -113,9 +126,9 @@ interface Pass {
   TMul: [number, number]; TB: [number, number]; TD: [number, number];
 }
 
-function runPass(op: string, g: Conv2dGeometry, packed: GPUBuffer, bias: Dense | null, p: Pass): void {
+function runPass(op: string, g: Conv2dGeometry, packed: GPUBuffer, bias: Dense | null, p: Pass, epilogue: ConvEpilogue = {}): void {
   if (p.Qh === 0 || p.Qw === 0) return;
-  const { wg, k } = convKernel(bias !== null);
+  const { wg, k } = convKernel(bias !== null, epilogue.relu ?? false, epilogue.residual !== undefined);
   const NC4 = Math.ceil(p.NC / 4);
   const colTiles = Math.ceil(NC4 / (wg * COLS4));
   const chunk = chunkImages(op, g.N, [p.srcPerImage, p.outPerImage]);
@@ -129,18 +142,26 @@ function runPass(op: string, g: Conv2dGeometry, packed: GPUBuffer, bias: Dense |
       g.kh, g.kw, p.A[0], p.A[1], p.TMul[0], p.TB[0], p.TD[0], p.TMul[1], p.TB[1], p.TD[1],
       p.Ho, p.Wo, p.outPerImage, out.offset, p.OS[0], p.OS[1], p.OP[0], p.OP[1], bias?.offset ?? 0];
     const biasBinding = bias ? { buffer: bias.buffer } : { buffer: packed };
-    dispatch(k, [src.binding, { buffer: packed }, biasBinding, out.binding], { u32: words }, [g.groups * colTiles, ty, tz]);
+    const bindings = [src.binding, { buffer: packed }, biasBinding];
+    if (epilogue.residual) {
+      const res = bindImages(epilogue.residual, p.outPerImage, n0, count);
+      bindings.push(res.binding);
+      words.push(res.offset);
+    } else {
+      words.push(0);
+    }
+    dispatch(k, [...bindings, out.binding], { u32: words }, [g.groups * colTiles, ty, tz]);
   }
 }
 
-/** y = conv2d(x, w) + bias; x, y contiguous NCHW; `packed` from launchPackWeight(…, false). */
-export function launchConv2dForward(x: Dense, packed: GPUBuffer, bias: Dense | null, y: Dense, g: Conv2dGeometry): void {
+/** y = conv2d(x, w) + bias (then the epilogue); x, y contiguous NCHW; `packed` from launchPackWeight(…, false). */
+export function launchConv2dForward(x: Dense, packed: GPUBuffer, bias: Dense | null, y: Dense, g: Conv2dGeometry, epilogue: ConvEpilogue = {}): void {
   runPass('conv2d', g, packed, bias, {
     src: x, srcPerImage: g.C * g.H * g.W, S: g.C / g.groups, Hs: g.H, Ws: g.W,
     out: y, outPerImage: g.O * g.Ho * g.Wo, NC: g.O / g.groups, Ho: g.Ho, Wo: g.Wo,
     Qh: g.Ho, Qw: g.Wo, OS: [1, 1], OP: [0, 0], A: g.stride,
     TMul: g.dilation, TB: [-g.padding[0], -g.padding[1]], TD: [1, 1],
-  });
+  }, epilogue);
 }
 
 /** dx = conv2dᵀ(gy, w), one dispatch per stride phase; `packed` from launchPackWeight(…, true). */

@@ -35,9 +35,9 @@ export function dense(t: Tensor): Tensor {
   return t.isContiguous() ? t.viewOf(t.shape, t.strides) : mapNew('copy', 'a', [t], t.shape, t.dtype);
 }
 
-const at = (t: Tensor): Dense => ({ buffer: t.storage.buffer, offset: t.offset });
+export const at = (t: Tensor): Dense => ({ buffer: t.storage.buffer, offset: t.offset });
 
-function geometry(input: Tensor, weight: Tensor, bias: Tensor | null, o: Conv2dOptions): Conv2dGeometry {
+export function geometry(input: Tensor, weight: Tensor, bias: Tensor | null, o: Conv2dOptions): Conv2dGeometry {
   const shapes = `(input ${fmt(input.shape)}, weight ${fmt(weight.shape)})`;
   if (input.rank !== 4) throw new Error(`conv2d: input must be 4-D [N, C, H, W], got ${fmt(input.shape)}; add a batch dim with unsqueeze(0)`);
   if (weight.rank !== 4) throw new Error(`conv2d: weight must be 4-D [O, C/groups, kh, kw], got ${fmt(weight.shape)}`);

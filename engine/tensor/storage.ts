@@ -10,6 +10,8 @@ export class Storage {
   readonly byteLength: number;
   refs = 1;
   version = 0;
+  /** Caches computed from this storage's contents (a conv weight folded for inference), released with it. */
+  private derived?: Map<string, { release(): void }>;
   static liveBytes = 0;
   static liveCount = 0;
 
@@ -26,9 +28,23 @@ export class Storage {
     return this;
   }
 
+  /** The cache stored under `key` by setDerived, if any. */
+  getDerived<T extends { release(): void }>(key: string): T | undefined {
+    return this.derived?.get(key) as T | undefined;
+  }
+
+  /** Stores a cache derived from this storage under `key`, releasing the one it replaces. */
+  setDerived(key: string, value: { release(): void }): void {
+    this.derived ??= new Map();
+    this.derived.get(key)?.release();
+    this.derived.set(key, value);
+  }
+
   /** Drops one reference; true when it was the last and the buffer went back to the pool. */
   release(): boolean {
     if (--this.refs !== 0) return false;
+    if (this.derived) for (const d of this.derived.values()) d.release();
+    this.derived = undefined;
     Storage.liveBytes -= this.byteLength;
     Storage.liveCount--;
     bufferPool.release(this.buffer);

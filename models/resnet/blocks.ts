@@ -3,9 +3,11 @@
 // state-dict keys read `layer1.0.conv1.weight`, `layer2.0.downsample.1.running_mean`.
 // With a plain BatchNorm2d, norm → (+ shortcut) → relu runs as one fused pass forward and two
 // backward (engine batchNormAct) instead of three kernels and their gradients; any other norm
-// layer runs the same steps one by one.
+// layer runs the same steps one by one. In inference (eval, no gradient wanted) each conv → norm
+// (→ + shortcut) → relu is one kernel with the norm folded into the conv (folded.ts).
 
 import { type BatchNormActOptions, nn, relu, type Tensor } from '../../engine/index.js';
+import { canFold, convNormFolded, downsamplePair, type FoldablePair } from './folded.js';
 
 /** Makes a normalization layer for `channels` channels (torchvision's norm_layer). */
 export type NormLayer = (channels: number) => nn.Module;
@@ -66,7 +68,29 @@ function normAddShortcut(norm: nn.Module, out: Tensor, x: Tensor, downsample: nn
   return y;
 }
 
+/**
+ * The block's inference forward with every norm folded (relu after each pair, the shortcut added
+ * before the last relu), or undefined when the block cannot fold (training, gradients, other layers).
+ */
+function foldedBlock(pairs: FoldablePair[], block: ResidualBlock, x: Tensor): Tensor | undefined {
+  const downsample = block.downsample ? downsamplePair(block.downsample) : undefined;
+  if (!canFold(block, x, downsample === undefined ? pairs : [...pairs, downsample])) return undefined;
+  let out = x;
+  for (const pair of pairs.slice(0, -1)) out = applyAndFreeUnless(out, x, (t) => convNormFolded(pair, t, { relu: true }));
+  const identity = downsample ? convNormFolded(downsample, x) : x;
+  const y = convNormFolded(pairs.at(-1)!, out, { relu: true, residual: identity });
+  if (out !== x) out.dispose();
+  if (identity !== x) identity.dispose();
+  return y;
+}
+
+/** f(t), freeing t unless it is `keep` (the block's input, which the caller owns). */
+function applyAndFreeUnless(t: Tensor, keep: Tensor, f: (t: Tensor) => Tensor): Tensor {
+  return t === keep ? f(t) : applyAndFree(t, f);
+}
+
 export abstract class ResidualBlock extends nn.Module {
+  abstract downsample: nn.Sequential | null;
   /** Output channels = planes · expansion. */
   static readonly expansion: number;
   /** The last norm layer of the residual branch: zero-initialised by zeroInitResidual. */
@@ -97,6 +121,8 @@ export class BasicBlock extends ResidualBlock {
   }
 
   forward(x: Tensor): Tensor {
+    const folded = foldedBlock([[this.conv1, this.bn1], [this.conv2, this.bn2]], this, x);
+    if (folded) return folded;
     let out = this.conv1.call(x);
     out = applyAndFree(out, (t) => normRelu(this.bn1, t));
     out = applyAndFree(out, (t) => this.conv2.call(t));
@@ -134,6 +160,8 @@ export class Bottleneck extends ResidualBlock {
   }
 
   forward(x: Tensor): Tensor {
+    const folded = foldedBlock([[this.conv1, this.bn1], [this.conv2, this.bn2], [this.conv3, this.bn3]], this, x);
+    if (folded) return folded;
     let out = this.conv1.call(x);
     for (const [norm, next] of [[this.bn1, this.conv2], [this.bn2, this.conv3]] as const) {
       out = applyAndFree(out, (t) => normRelu(norm, t));

@@ -4,6 +4,7 @@
 
 import { nn, noGrad, type Tensor } from '../../engine/index.js';
 import { BasicBlock, batchNorm2d, type BlockOptions, Bottleneck, conv1x1, type NormLayer, normRelu, type ResidualBlock, applyAndFree } from './blocks.js';
+import { canFold, convNormFolded } from './folded.js';
 
 export type BlockKind = typeof BasicBlock | typeof Bottleneck;
 
@@ -101,10 +102,16 @@ export class ResNet extends nn.Module {
     if (x.rank !== 4 || x.shape[1] !== 3) {
       throw new Error(`ResNet: expected images [N, 3, H, W], got [${x.shape.join(', ')}]`);
     }
-    let y = this.conv1.call(x);
     // bn1 fuses the relu only while this.relu is the plain ReLU (a user may have swapped it).
-    if (this.relu.constructor === nn.ReLU) y = applyAndFree(y, (t) => normRelu(this.bn1, t));
-    else y = applyAndFree(applyAndFree(y, (t) => this.bn1.call(t) as Tensor), (t) => this.relu.call(t) as Tensor);
+    const plainRelu = this.relu.constructor === nn.ReLU;
+    let y: Tensor;
+    if (plainRelu && canFold(this, x, [[this.conv1, this.bn1]])) {
+      y = convNormFolded([this.conv1, this.bn1], x, { relu: true });
+    } else {
+      y = this.conv1.call(x);
+      if (plainRelu) y = applyAndFree(y, (t) => normRelu(this.bn1, t));
+      else y = applyAndFree(applyAndFree(y, (t) => this.bn1.call(t) as Tensor), (t) => this.relu.call(t) as Tensor);
+    }
     y = applyAndFree(y, (t) => this.maxpool.call(t));
     for (const layer of [this.layer1, this.layer2, this.layer3, this.layer4]) y = applyAndFree(y, (t) => layer.call(t));
     y = applyAndFree(y, (t) => this.avgpool.call(t));
