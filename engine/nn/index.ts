@@ -6,3 +6,4 @@ export { Linear, Conv2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, ReLU, Dropout,
 export { BatchNorm1d, BatchNorm2d, type BatchNormModuleOptions } from './batchnorm.js';
 export { LSTM, type LSTMOptions, type LSTMState } from './lstm.js';
 export * as init from './init.js';
+export { checkpoint, type CheckpointOptions } from './checkpoint.js';

@@ -1,8 +1,8 @@
 // Inference with each BatchNorm folded into the convolution before it (engine conv2dFolded): conv →
 // bn (→ + shortcut) → relu becomes one kernel, so a ResNet18 forward is ~23 kernels instead of ~60
 // plus a weight repack per conv. Taken only when it cannot change a result: eval mode, no gradient
-// needed (noGrad, or nothing requires grad), exactly nn.Conv2d and nn.BatchNorm2d with running
-// statistics (any other layer, or a subclass that may override forward, keeps the step-by-step path).
+// needed (noGrad, or nothing requires grad), exactly nn.Conv2d and nn.BatchNorm2d (or a class registered
+// as folding the same way) with running statistics; any other layer keeps the step-by-step path.
 // The folded layers' own forward() is not called, so a profile attributes their kernels to the block.
 
 import { conv2dFolded, type FoldedNorm, isGradEnabled, nn, type Tensor } from '../../engine/index.js';
@@ -10,9 +10,16 @@ import { conv2dFolded, type FoldedNorm, isGradEnabled, nn, type Tensor } from '.
 /** A conv and the norm after it, when the pair folds. */
 export type FoldablePair = [nn.Conv2d, nn.Module];
 
+/** Classes (exactly, not subclasses: one may override forward) whose eval forward is BatchNorm2d's. */
+const foldableNorms = new Set<unknown>([nn.BatchNorm2d.prototype]);
+
+/** Declares that `cls` in eval mode normalizes with its running statistics exactly as nn.BatchNorm2d. */
+export function registerFoldableNorm(cls: new (...args: never[]) => nn.BatchNorm2d): void {
+  foldableNorms.add(cls.prototype);
+}
+
 function foldableNorm(m: nn.Module): FoldedNorm | null {
-  // exactly BatchNorm2d: a subclass may override forward
-  if (!(m instanceof nn.BatchNorm2d) || Object.getPrototypeOf(m) !== nn.BatchNorm2d.prototype || m.training) return null;
+  if (!(m instanceof nn.BatchNorm2d) || !foldableNorms.has(Object.getPrototypeOf(m)) || m.training) return null;
   const bn = m;
   if (!bn.runningMean || !bn.runningVar) return null;
   return { runningMean: bn.runningMean, runningVar: bn.runningVar, weight: bn.weight, bias: bn.bias, eps: bn.eps };

@@ -20,6 +20,11 @@ export interface ResNetOptions {
   replaceStrideWithDilation?: [boolean, boolean, boolean];
   /** The normalization layer (default BatchNorm2d). */
   normLayer?: NormLayer;
+  /**
+   * Training keeps only each residual block's input and recomputes the block in backward
+   * (nn.checkpoint): activation memory for about one more forward of the blocks. Default false.
+   */
+  checkpointBlocks?: boolean;
 }
 
 export class ResNet extends nn.Module {
@@ -35,6 +40,8 @@ export class ResNet extends nn.Module {
   /** The classifier; replace it (e.g. with nn.Identity for 512 features) as in torchvision. */
   fc: nn.Module;
 
+  /** See ResNetOptions.checkpointBlocks; may be switched at any time. */
+  checkpointBlocks: boolean;
   private inPlanes = 64;
   private dilation = 1;
   private readonly normLayer: NormLayer;
@@ -48,6 +55,7 @@ export class ResNet extends nn.Module {
     const dilate = options.replaceStrideWithDilation ?? [false, false, false];
     if (dilate.length !== 3) throw new Error(`ResNet: replaceStrideWithDilation should have 3 elements, got ${JSON.stringify(dilate)}`);
     this.normLayer = options.normLayer ?? batchNorm2d;
+    this.checkpointBlocks = options.checkpointBlocks ?? false;
     this.groups = options.groups ?? 1;
     this.baseWidth = options.widthPerGroup ?? 64;
     this.conv1 = new nn.Conv2d(3, this.inPlanes, 7, { stride: 2, padding: 3, bias: false });
@@ -113,7 +121,16 @@ export class ResNet extends nn.Module {
       else y = applyAndFree(applyAndFree(y, (t) => this.bn1.call(t) as Tensor), (t) => this.relu.call(t) as Tensor);
     }
     y = applyAndFree(y, (t) => this.maxpool.call(t));
-    for (const layer of [this.layer1, this.layer2, this.layer3, this.layer4]) y = applyAndFree(y, (t) => layer.call(t));
+    for (const layer of [this.layer1, this.layer2, this.layer3, this.layer4]) {
+      if (!this.checkpointBlocks || !this.training) {
+        y = applyAndFree(y, (t) => layer.call(t));
+        continue;
+      }
+      // the recomputation must not move the blocks' BN running statistics a second time
+      for (const block of layer.children()) {
+        y = applyAndFree(y, (t) => nn.checkpoint((u) => block.call(u) as Tensor, [t], { preserve: [...block.buffers()] }));
+      }
+    }
     y = applyAndFree(y, (t) => this.avgpool.call(t));
     return applyAndFree(y, (t) => t.flatten(1));
   }

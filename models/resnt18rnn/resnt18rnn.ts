@@ -32,6 +32,8 @@ export interface Resnt18RnnOptions {
   /** Reproduce the reference forward exactly (clips leak through the LSTM state; BN stats per time step). */
   seedCompat?: boolean;
   /** Default mode only: BN training statistics over all B·T frames ('frames', default) or per time step. */
+  /** Recompute each ResNet18 block in backward instead of keeping its activations (ResNetOptions.checkpointBlocks). */
+  checkpointBlocks?: boolean;
   bnStats?: 'frames' | 'time-step';
 }
 
@@ -63,7 +65,7 @@ export class Resnt18Rnn extends nn.Module<[Tensor], Tensor> {
     this.numClasses = numClasses;
     this.seedCompat = options.seedCompat ?? false;
     this.bnStats = this.seedCompat ? 'time-step' : options.bnStats ?? 'frames';
-    this.baseModel = new ResNet(BasicBlock, [2, 2, 2, 2], { normLayer: (c) => new TimeStepBatchNorm2d(c) });
+    this.baseModel = new ResNet(BasicBlock, [2, 2, 2, 2], { normLayer: (c) => new TimeStepBatchNorm2d(c), checkpointBlocks: options.checkpointBlocks ?? false });
     const numFeatures = (this.baseModel.fc as nn.Linear).inFeatures;
     this.baseModel.fc = new nn.Identity();
     this.dropout = new nn.Dropout(drRate);

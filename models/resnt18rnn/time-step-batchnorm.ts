@@ -12,6 +12,7 @@
 
 import { batchNormAct, type BatchNormActOptions, nn, noGrad, type Tensor, tensor, zeros } from '../../engine/index.js';
 import { registerFusingNorm } from '../resnet/blocks.js';
+import { registerFoldableNorm } from '../resnet/folded.js';
 
 export class TimeStepBatchNorm2d extends nn.BatchNorm2d {
   /** Frames per clip T when training statistics are per time step; 1 = over the whole batch. */
@@ -83,3 +84,5 @@ export function setBatchNormTimeSteps(module: nn.Module, timeSteps: number): voi
 }
 
 registerFusingNorm(TimeStepBatchNorm2d);
+// in eval it is BatchNorm2d (running statistics, per channel), so inference folds it into the conv
+registerFoldableNorm(TimeStepBatchNorm2d);
