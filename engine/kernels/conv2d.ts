@@ -9,6 +9,7 @@
 import { gpu } from '../device/device.js';
 import { type BufferBinding, dispatch, kernel } from './runtime.js';
 import { shaderSource } from './shader-source.js';
+import { kernelTuning } from './tuning.js';
 import { grid1d } from './view.js';
 
 export interface Conv2dGeometry {
@@ -37,12 +38,6 @@ export const convTuning = {
 const TM = 12;
 const COLS4 = 2;
 const ALIGN = 256;
-
-function workgroupWidth(): number {
-  const { adapterName, subgroupSize } = gpu();
-  if (/llvmpipe|lavapipe|swiftshader|software/i.test(adapterName)) return Math.max(8, subgroupSize);
-  return Math.max(32, subgroupSize || 32);
-}
 
 function maxBinding(): number {
   return convTuning.maxBindingBytes ?? gpu().limits.maxStorageBufferBindingSize;
@@ -101,7 +96,7 @@ export interface ConvEpilogue {
 }
 
 function convKernel(hasBias: boolean, relu: boolean, residual: boolean) {
-  const wg = workgroupWidth();
+  const wg = kernelTuning().conv2dWorkgroup; // per adapter class: tuning.ts
   return {
     wg,
     k: kernel({
@@ -199,7 +194,7 @@ export function gradWeightScratchSize(g: Conv2dGeometry): number {
  * pixel-major into `scratch` (gradWeightScratchSize elements), then the GEMM accumulates.
  */
 export function launchConv2dGradWeight(x: Dense, gy: Dense, dw: GPUBuffer, scratch: GPUBuffer, g: Conv2dGeometry): void {
-  const wg = workgroupWidth();
+  const wg = kernelTuning().conv2dGradWeightWorkgroup;
   const Cg = g.C / g.groups;
   const Og = g.O / g.groups;
   const Og4 = Math.ceil(Og / 4);

@@ -2,9 +2,9 @@
 // fused backward step). Buffers arrive laid out as those files' headers say; the ops layer
 // (engine/ops/lstm.ts) runs the matmuls around the time loop and owns autograd.
 
-import { gpu } from '../device/device.js';
 import { dispatch, kernel } from './runtime.js';
 import { shaderSource } from './shader-source.js';
+import { kernelTuning } from './tuning.js';
 
 export interface LstmDims {
   T: number;
@@ -20,15 +20,8 @@ export function lstmVectorWidth(H: number, offsets: readonly number[] = []): 1 |
   return H % 4 === 0 && offsets.every((o) => o % 4 === 0) ? 4 : 1;
 }
 
-// One SIMD group on CPU adapters (lavapipe runs 8 lanes); wider on GPUs.
-function workgroupWidth(): number {
-  const { adapterName, subgroupSize } = gpu();
-  if (/llvmpipe|lavapipe|swiftshader|software/i.test(adapterName)) return Math.max(8, subgroupSize);
-  return 32;
-}
-
 function specialization(v: 1 | 4) {
-  const wg = workgroupWidth();
+  const wg = kernelTuning().lstmWorkgroup; // per adapter class: tuning.ts
   const VT = v === 4 ? 'vec4<f32>' : 'f32';
   return { wg, values: { VT, V: v, TB, WG: wg }, suffix: `${v === 4 ? 'v4' : 's'}:tb${TB}:wg${wg}` };
 }

@@ -4,6 +4,7 @@
 import { gpu } from '../device/device.js';
 import { dispatch, kernel } from './runtime.js';
 import { shaderSource } from './shader-source.js';
+import { matmulWorkgroupWidth } from './tuning.js';
 import type { View } from './view.js';
 
 export interface MatmulShape {
@@ -27,16 +28,6 @@ export interface Vec4Layout {
 // Must match TM and TN4 in matmul.wgsl: rows per workgroup, vec4 columns per invocation.
 const vec4Tile = { rows: 12, cols4: 2 };
 const scalarTile = { rows: 32, cols: 32 };
-
-// On CPU adapters a workgroup is best one SIMD group (see matmul.wgsl). GPUs want more
-// invocations sharing the broadcast rows of A, but no more than the columns need: a
-// 64-wide group on a 64-column product would leave most of its invocations idle.
-function workgroupWidth(N: number): number {
-  const { adapterName, subgroupSize } = gpu();
-  if (/llvmpipe|lavapipe|swiftshader|software/i.test(adapterName)) return Math.max(8, subgroupSize);
-  const needed = 2 ** Math.ceil(Math.log2(Math.max(1, Math.ceil(N / 4 / vec4Tile.cols4))));
-  return Math.min(64, Math.max(subgroupSize || 32, needed));
-}
 
 const aligned = (v: number) => v % 4 === 0;
 
@@ -84,7 +75,7 @@ export function launchMatmul(a: View, b: View, out: View, s: MatmulShape): void 
   const buffers = [{ buffer: a.buffer }, { buffer: b.buffer }, { buffer: out.buffer }];
   const layouts = vec4Layouts(a, b, out, s);
   if (layouts) {
-    const wg = workgroupWidth(s.N);
+    const wg = matmulWorkgroupWidth(s.N, 4 * vec4Tile.cols4); // per adapter class: tuning.ts
     const { a: la, b: lb } = layouts;
     const key = `matmul:vec4:${la.transposed ? 'tA:' : ''}${lb.transposed ? 'tB:' : ''}${vec4Tile.rows}x${4 * vec4Tile.cols4}:wg${wg}`;
     const k = kernel({
