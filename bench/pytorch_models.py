@@ -1,9 +1,12 @@
 #!/usr/bin/python3
-"""PyTorch CPU timings of bench/workloads/models.ts's workloads, for the same run of `npm run bench`.
+"""PyTorch timings of bench/workloads/models.ts's workloads, on the CPU for the same run of `npm run bench` (or CUDA: bench/gpu.sh).
 
-    /usr/bin/python3 bench/pytorch_models.py [--only KEY,KEY] [--runs N] [--warmup N]
+    /usr/bin/python3 bench/pytorch_models.py [--only KEY,KEY] [--runs N] [--warmup N] [--device cpu|cuda]
 
-Prints one JSON line per workload: {"key", "ms" (median), "times", "threads", "torch"}; or, when
+--device cuda times the same workloads on the GPU (bench/gpu.sh), each run ended by
+torch.cuda.synchronize() as webgrad's are by waiting for the queue.
+
+Prints one JSON line per workload: {"key", "ms" (median), "times", "threads", "torch", "device"}; or, when
 torch or torchvision cannot be imported, one line {"skipped": reason}. bench/run.ts runs it as a
 subprocess before timing webgrad (lavapipe's GPU is these same CPU cores, so the two never overlap).
 
@@ -50,6 +53,15 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from resnt18rnn import PerClipRnn, Resnt18Rnn  # noqa: E402
 
 
+# Where the workloads run: main() sets it from --device before building them.
+DEVICE = "cpu"
+
+
+def sync():
+    if DEVICE.startswith("cuda"):
+        torch.cuda.synchronize()
+
+
 RNN_PARAMS = {"num_classes": NUM_CLASSES, "dr_rate": 0.1, "pretrained": False, "rnn_hidden_size": 100, "rnn_num_layers": 1}
 
 
@@ -57,8 +69,8 @@ RNN_PARAMS = {"num_classes": NUM_CLASSES, "dr_rate": 0.1, "pretrained": False, "
 # Workloads: each returns one run as a function.
 
 def resnet18_forward():
-    model = models.resnet18().eval()
-    x = torch.randn(128, 3, 112, 112)
+    model = models.resnet18().eval().to(DEVICE)
+    x = torch.randn(128, 3, 112, 112).to(DEVICE)
 
     def run():
         with torch.no_grad():
@@ -67,9 +79,9 @@ def resnet18_forward():
 
 
 def resnt18rnn_train(cls=Resnt18Rnn):
-    model = cls(RNN_PARAMS).train()
-    x = torch.randn(8, 16, 3, 112, 112)
-    target = torch.randint(0, NUM_CLASSES, (8,))
+    model = cls(RNN_PARAMS).train().to(DEVICE)
+    x = torch.randn(8, 16, 3, 112, 112).to(DEVICE)
+    target = torch.randint(0, NUM_CLASSES, (8,)).to(DEVICE)
     criterion = nn.CrossEntropyLoss(reduction="sum")
     opt = torch.optim.Adam(model.parameters(), lr=3e-5)
 
@@ -82,8 +94,8 @@ def resnt18rnn_train(cls=Resnt18Rnn):
 
 
 def resnt18rnn_predict(cls=Resnt18Rnn):
-    model = cls(RNN_PARAMS).eval()
-    x = torch.randn(1, 16, 3, 112, 112)
+    model = cls(RNN_PARAMS).eval().to(DEVICE)
+    x = torch.randn(1, 16, 3, 112, 112).to(DEVICE)
 
     def run():
         with torch.no_grad():
@@ -101,7 +113,16 @@ def main():
     parser.add_argument("--only", default=",".join(WORKLOADS), help="comma-separated workload keys")
     parser.add_argument("--runs", type=int, help="timed runs (default per workload)")
     parser.add_argument("--warmup", type=int, help="untimed runs first (default per workload)")
+    parser.add_argument("--device", default="cpu", help="torch device: cpu (default) or cuda")
     args = parser.parse_args()
+    global DEVICE
+    DEVICE = args.device
+    if DEVICE.startswith("cuda") and not torch.cuda.is_available():
+        print(json.dumps({"skipped": f"--device {DEVICE}: torch {torch.__version__} sees no CUDA device"}))
+        sys.exit(0)
+    # fp32 against fp32: cuDNN would otherwise run the convolutions in TF32 on Ampere and later.
+    torch.backends.cudnn.allow_tf32 = False
+    torch.backends.cuda.matmul.allow_tf32 = False
     keys = [k for k in args.only.split(",") if k]
     unknown = [k for k in keys if k not in WORKLOADS]
     if unknown:
@@ -115,13 +136,15 @@ def main():
         run = WORKLOADS[key]()
         for _ in range(warmup):
             run()
+        sync()
         times = []
         for _ in range(runs):
             t0 = time.perf_counter()
             run()
+            sync()
             times.append((time.perf_counter() - t0) * 1e3)
         print(json.dumps({"key": key, "ms": statistics.median(times), "times": times,
-                          "threads": torch.get_num_threads(), "torch": torch.__version__}), flush=True)
+                          "threads": torch.get_num_threads(), "torch": torch.__version__, "device": DEVICE}), flush=True)
 
 
 if __name__ == "__main__":
