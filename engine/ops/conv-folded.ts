@@ -54,7 +54,9 @@ function fold(weight: Tensor, bias: Tensor | null, norm: FoldedNorm | null, g: R
   const { w, b } = noGrad(() => {
     if (!norm) return { w: dense(weight), b: bias ? dense(bias) : null };
     const { scale, shift } = batchNormScaleShift(norm.runningMean, norm.runningVar, norm.weight, norm.bias, norm.eps);
-    const w = weight.mul(scale.reshape([O, 1, 1, 1]));
+    const perOutput = scale.reshape([O, 1, 1, 1]);
+    const w = weight.mul(perOutput);
+    perOutput.dispose();
     const b = bias ? bias.mul(scale).add(shift) : shift.add(0);
     scale.dispose();
     shift.dispose();

@@ -97,7 +97,9 @@ describe('the folded weights cache', () => {
     const x = wg.randn(c.x);
     const l = layers(c);
     const run = () => wg.noGrad(() => wg.conv2dFolded(x, l.w, null, l.norm, { padding: 1 }, { relu: true }));
+    const handles = wg.memoryStats().liveTensors;
     const first = run();
+    expect(wg.memoryStats().liveTensors).toBe(handles + 1); // folding leaves no tensor handle behind, only the output
     const bytesAfterFirst = wg.memoryStats().liveBytes;
     const again = run();
     expect(wg.memoryStats().liveBytes - bytesAfterFirst).toBe(again.numel * 4); // only the output: no refold
