@@ -30,40 +30,8 @@ const TM = 12u;
 const TN4 = 2u;
 const WG = {{WG}}u;
 
-struct Params {
-  rows: u32,        // n·Qh·Qw for this dispatch
-  Qh: u32,
-  Qw: u32,
-  tiles_y: u32,     // workgroups along y (row tiles fold into y and z)
-  S: u32,           // channels summed per group
-  Hs: u32,
-  Ws: u32,
-  src_img: u32,     // elements per source image (all channels)
-  src_offset: u32,
-  NC: u32,          // output channels per group
-  NC4: u32,         // NC rounded up to 4, in vec4s
-  col_tiles: u32,   // workgroups along x per group
-  KH: u32,
-  KW: u32,
-  A_Y: u32,
-  A_X: u32,
-  TM_Y: i32,
-  TB_Y: i32,
-  TD_Y: i32,
-  TM_X: i32,
-  TB_X: i32,
-  TD_X: i32,
-  Ho: u32,          // full output plane (for grad-input: the input's H, W)
-  Wo: u32,
-  out_img: u32,
-  out_offset: u32,
-  OS_Y: u32,        // out pixel = (qy·OS_Y + OP_Y, qx·OS_X + OP_X)
-  OS_X: u32,
-  OP_Y: u32,
-  OP_X: u32,
-  bias_offset: u32,
-  res_offset: u32,  // residual's element offset (same layout as out), when there is one
-}
+// struct Params: declared in engine/kernels/conv2d-params.ts
+{{PARAMS}}
 
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> src: array<f32>;

@@ -7,18 +7,8 @@
 // 256-wide workgroups, grid folded into y past 65535 groups.
 // Bindings: 0 = Params; 1 = w (f32, contiguous); 2 = Wp (f32, read_write).
 
-struct Params {
-  total: u32,    // G · taps · S · NCP
-  row: u32,      // invocations per grid row
-  taps: u32,     // kh·kw
-  S: u32,
-  NC: u32,
-  NCP: u32,
-  Og: u32,       // output channels per group
-  Cg: u32,       // input channels per group
-  swap: u32,
-  w_offset: u32,
-}
+// struct Params: declared in engine/kernels/conv2d-params.ts
+{{PARAMS}}
 
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> w: array<f32>;

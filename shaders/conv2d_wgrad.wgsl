@@ -25,30 +25,8 @@ const TM = 12u;
 const TN4 = 2u;
 const WG = {{WG}}u;
 
-struct Params {
-  batch: u32,
-  Cg: u32,
-  H: u32,
-  W: u32,
-  x_img: u32,
-  x_offset: u32,
-  Og: u32,
-  Og4: u32,         // Og rounded up to 4, in vec4s
-  Ho: u32,
-  Wo: u32,
-  g_pixel: u32,     // vec4s per pixel of Gp (groups · Og4)
-  col_tiles: u32,   // workgroups along x per group
-  row_tiles: u32,   // workgroups along y per tap (FOLD_KX: per ky)
-  rows: u32,        // rows per tap: Cg (FOLD_KX: Cg · KW)
-  KW: u32,
-  stride_y: u32,
-  stride_x: u32,
-  pad_y: i32,
-  pad_x: i32,
-  dil_y: u32,
-  dil_x: u32,
-  taps: u32,
-}
+// struct Params: declared in engine/kernels/conv2d-params.ts
+{{PARAMS}}
 
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;

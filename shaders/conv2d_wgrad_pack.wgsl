@@ -6,16 +6,8 @@
 // 256-wide workgroups, grid folded into y past 65535 groups.
 // Bindings: 0 = Params; 1 = gy (f32, may be bound at a sub-range: g_offset from its start); 2 = Gp (vec4).
 
-struct Params {
-  total: u32,     // batch · oplane · G · Og4
-  row: u32,       // invocations per grid row
-  oplane: u32,    // Ho · Wo
-  Og: u32,
-  Og4: u32,
-  groups: u32,
-  g_img: u32,     // elements per gy image (all channels)
-  g_offset: u32,
-}
+// struct Params: declared in engine/kernels/conv2d-params.ts
+{{PARAMS}}
 
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> gy: array<f32>;

@@ -8,6 +8,7 @@
 
 import { gpu } from '../device/device.js';
 import { type BufferBinding, dispatch, kernel } from './runtime.js';
+import { CONV2D_PARAMS, PACK_PARAMS, WGRAD_PACK_PARAMS, WGRAD_PARAMS } from './conv2d-params.js';
 import { shaderSource } from './shader-source.js';
 import { kernelTuning } from './tuning.js';
 import { grid1d } from './view.js';
@@ -82,10 +83,10 @@ export function launchPackWeight(w: Dense, g: Conv2dGeometry, gradInput: boolean
   const [S, NC] = gradInput ? [Og, Cg] : [Cg, Og];
   const NCP = Math.ceil(NC / 4) * 4;
   const total = packedSize(g, gradInput);
-  const k = kernel({ key: 'conv2d:pack', inputs: 1, outputs: 1, wgsl: () => shaderSource('conv2d_pack') });
+  const k = kernel({ key: 'conv2d:pack', inputs: 1, outputs: 1, wgsl: () => shaderSource('conv2d_pack', { PARAMS: PACK_PARAMS.wgsl }) });
   const { groups, row } = grid1d(total, 256, gpu().limits.maxComputeWorkgroupsPerDimension);
   dispatch(k, [{ buffer: w.buffer }, { buffer: out }],
-    { u32: [total, row, g.kh * g.kw, S, NC, NCP, Og, Cg, gradInput ? 1 : 0, w.offset] }, groups);
+    PACK_PARAMS.pack({ total, row, taps: g.kh * g.kw, S, NC, NCP, Og, Cg, swap: gradInput ? 1 : 0, w_offset: w.offset }), groups);
 }
 
 /** What the forward's epilogue adds after the bias (inference with BatchNorm folded in). */
@@ -103,7 +104,7 @@ function convKernel(hasBias: boolean, relu: boolean, residual: boolean) {
       key: `conv2d:implicit-gemm:${TM}x${4 * COLS4}:wg${wg}${hasBias ? ':bias' : ''}${residual ? ':residual' : ''}${relu ? ':relu' : ''}`,
       inputs: residual ? 4 : 3, outputs: 1,
       wgsl: () => shaderSource('conv2d', {
-        HAS_BIAS: String(hasBias), RELU: String(relu), WG: wg,
+        PARAMS: CONV2D_PARAMS.wgsl, HAS_BIAS: String(hasBias), RELU: String(relu), WG: wg,
         // WGSL resolves names in dead branches too: the residual is named only where it is bound
         ADD_RESIDUAL: residual ? 'v += residual[P.res_offset + at];' : '',
         RESIDUAL_BINDING: residual ? '@group(0) @binding(4) var<storage, read> residual: array<f32>;' : '',
@@ -133,19 +134,18 @@ function runPass(op: string, g: Conv2dGeometry, packed: GPUBuffer, bias: Dense |
     const out = bindImages(p.out, p.outPerImage, n0, count);
     const rows = count * p.Qh * p.Qw;
     const [ty, tz] = foldRows(Math.ceil(rows / TM));
-    const words = [rows, p.Qh, p.Qw, ty, p.S, p.Hs, p.Ws, p.srcPerImage, src.offset, p.NC, NC4, colTiles,
-      g.kh, g.kw, p.A[0], p.A[1], p.TMul[0], p.TB[0], p.TD[0], p.TMul[1], p.TB[1], p.TD[1],
-      p.Ho, p.Wo, p.outPerImage, out.offset, p.OS[0], p.OS[1], p.OP[0], p.OP[1], bias?.offset ?? 0];
     const biasBinding = bias ? { buffer: bias.buffer } : { buffer: packed };
     const bindings = [src.binding, { buffer: packed }, biasBinding];
-    if (epilogue.residual) {
-      const res = bindImages(epilogue.residual, p.outPerImage, n0, count);
-      bindings.push(res.binding);
-      words.push(res.offset);
-    } else {
-      words.push(0);
-    }
-    dispatch(k, [...bindings, out.binding], { u32: words }, [g.groups * colTiles, ty, tz]);
+    const res = epilogue.residual ? bindImages(epilogue.residual, p.outPerImage, n0, count) : undefined;
+    if (res) bindings.push(res.binding);
+    const params = CONV2D_PARAMS.pack({
+      rows, Qh: p.Qh, Qw: p.Qw, tiles_y: ty, S: p.S, Hs: p.Hs, Ws: p.Ws, src_img: p.srcPerImage, src_offset: src.offset,
+      NC: p.NC, NC4, col_tiles: colTiles, KH: g.kh, KW: g.kw, A_Y: p.A[0], A_X: p.A[1],
+      TM_Y: p.TMul[0], TB_Y: p.TB[0], TD_Y: p.TD[0], TM_X: p.TMul[1], TB_X: p.TB[1], TD_X: p.TD[1],
+      Ho: p.Ho, Wo: p.Wo, out_img: p.outPerImage, out_offset: out.offset,
+      OS_Y: p.OS[0], OS_X: p.OS[1], OP_Y: p.OP[0], OP_X: p.OP[1], bias_offset: bias?.offset ?? 0, res_offset: res?.offset ?? 0,
+    });
+    dispatch(k, [...bindings, out.binding], params, [g.groups * colTiles, ty, tz]);
   }
 }
 
@@ -209,7 +209,7 @@ export function launchConv2dGradWeight(x: Dense, gy: Dense, dw: GPUBuffer, scrat
   const oplane = g.Ho * g.Wo;
   const chunk = gradWeightChunk(g);
   const maxGroups = gpu().limits.maxComputeWorkgroupsPerDimension;
-  const pack = kernel({ key: 'conv2d:wgrad-pack', inputs: 1, outputs: 1, wgsl: () => shaderSource('conv2d_wgrad_pack') });
+  const pack = kernel({ key: 'conv2d:wgrad-pack', inputs: 1, outputs: 1, wgsl: () => shaderSource('conv2d_wgrad_pack', { PARAMS: WGRAD_PACK_PARAMS.wgsl }) });
   for (let n0 = 0; n0 < g.N; n0 += chunk) {
     const count = Math.min(chunk, g.N - n0);
     const accumulate = n0 > 0;
@@ -217,16 +217,19 @@ export function launchConv2dGradWeight(x: Dense, gy: Dense, dw: GPUBuffer, scrat
     const total = count * oplane * g.groups * Og4;
     const grid = grid1d(total, 256, maxGroups);
     dispatch(pack, [gb.binding, { buffer: scratch }],
-      { u32: [total, grid.row, oplane, Og, Og4, g.groups, gImg, gb.offset] }, grid.groups);
+      WGRAD_PACK_PARAMS.pack({ total, row: grid.row, oplane, Og, Og4, groups: g.groups, g_img: gImg, g_offset: gb.offset }), grid.groups);
     const k = kernel({
       key: `conv2d:wgrad:${TM}x${4 * COLS4}:wg${wg}${foldKx ? ':fold-kx' : ''}${accumulate ? ':accumulate' : ''}`,
       inputs: 2, outputs: 1,
-      wgsl: () => shaderSource('conv2d_wgrad', { ACCUMULATE: String(accumulate), FOLD_KX: String(foldKx), WG: wg }),
+      wgsl: () => shaderSource('conv2d_wgrad', { PARAMS: WGRAD_PARAMS.wgsl, ACCUMULATE: String(accumulate), FOLD_KX: String(foldKx), WG: wg }),
     });
     const xb = bindImages(x, xImg, n0, count);
-    const words = [count, Cg, g.H, g.W, xImg, xb.offset, Og, Og4, g.Ho, g.Wo, g.groups * Og4, colTiles, rowTiles, rows,
-      g.kw, g.stride[0], g.stride[1], g.padding[0], g.padding[1], g.dilation[0], g.dilation[1], taps];
+    const params = WGRAD_PARAMS.pack({
+      batch: count, Cg, H: g.H, W: g.W, x_img: xImg, x_offset: xb.offset, Og, Og4, Ho: g.Ho, Wo: g.Wo, g_pixel: g.groups * Og4,
+      col_tiles: colTiles, row_tiles: rowTiles, rows, KW: g.kw, stride_y: g.stride[0], stride_x: g.stride[1],
+      pad_y: g.padding[0], pad_x: g.padding[1], dil_y: g.dilation[0], dil_x: g.dilation[1], taps,
+    });
     const scratchBinding = { buffer: scratch, offset: 0, size: Math.max(16, total * 16) };
-    dispatch(k, [xb.binding, scratchBinding, { buffer: dw }], { u32: words }, [g.groups * colTiles, (foldKx ? g.kh : taps) * rowTiles]);
+    dispatch(k, [xb.binding, scratchBinding, { buffer: dw }], params, [g.groups * colTiles, (foldKx ? g.kh : taps) * rowTiles]);
   }
 }

@@ -1,0 +1,48 @@
+// Kernel parameters declared once (engine/kernels/params.ts): the WGSL struct and the packed words
+// come from the same declaration, in its order; a value of the wrong kind throws naming the kernel and
+// field; a missing or misnamed field does not type-check (the @ts-expect-error lines fail `npm run
+// typecheck` if that ever stops being true). The conv2d family's shaders compile from these blocks
+// (test/engine/conv.test.ts and conv-folded.test.ts run them against PyTorch and the unfused ops).
+
+import { describe, expect, it } from 'vitest';
+import { CONV2D_PARAMS } from '../../engine/kernels/conv2d-params.js';
+import { defineParams } from '../../engine/kernels/params.js';
+import { shaderSource } from '../../engine/kernels/shader-source.js';
+
+describe('defineParams', () => {
+  const block = defineParams('example', { count: 'u32', shift: 'i32', scale: 'f32', last: 'u32' });
+
+  it('writes the struct in declaration order', () => {
+    expect(block.wgsl).toBe('struct Params {\n  count: u32,\n  shift: i32,\n  scale: f32,\n  last: u32,\n}');
+  });
+
+  it('packs values by name into words in that order, f32 fields flagged', () => {
+    expect(block.pack({ last: 7, scale: 0.5, shift: -3, count: 2 })).toEqual({ u32: [2, -3, 0.5, 7], f32At: [2] });
+    expect(defineParams('ints', { a: 'u32' }).pack({ a: 1 })).toEqual({ u32: [1] });
+  });
+
+  it('refuses a value of the wrong kind, naming the kernel and field', () => {
+    expect(() => block.pack({ count: -1, shift: 0, scale: 1, last: 0 })).toThrow(/kernel 'example' parameter count: u32 got -1/);
+    expect(() => block.pack({ count: 1, shift: 0.5, scale: 1, last: 0 })).toThrow(/parameter shift: i32 got 0.5/);
+    expect(() => block.pack({ count: 1, shift: 0, scale: Number.NaN, last: 0 })).toThrow(/parameter scale: f32 got NaN/);
+  });
+
+  it('does not type-check a missing or misnamed field', () => {
+    // @ts-expect-error: `last` is missing
+    expect(() => block.pack({ count: 1, shift: 0, scale: 1 })).toThrow(/parameter last: u32 got undefined/);
+    // @ts-expect-error: `cuont` is not a field
+    expect(() => block.pack({ cuont: 1, count: 1, shift: 0, scale: 1, last: 0 })).not.toThrow();
+  });
+});
+
+describe('the conv2d family', () => {
+  it('gets its struct from the declaration: every field the shader reads is declared', () => {
+    const wgsl = shaderSource('conv2d', {
+      PARAMS: CONV2D_PARAMS.wgsl, HAS_BIAS: 'false', RELU: 'false', WG: 8, ADD_RESIDUAL: '', RESIDUAL_BINDING: '', OUT_BINDING: 4,
+    });
+    expect(wgsl).toContain(CONV2D_PARAMS.wgsl);
+    const read = new Set([...wgsl.matchAll(/\bP\.(\w+)/g)].map((m) => m[1]));
+    const declared = new Set([...CONV2D_PARAMS.wgsl.matchAll(/^ {2}(\w+):/gm)].map((m) => m[1]));
+    for (const field of read) expect(declared.has(field), `P.${field}`).toBe(true);
+  });
+});
