@@ -32,11 +32,8 @@
 
 // @section partial
 alias VT = {{VT}};
-struct Params {
-  N: u32, C: u32, SV: u32, parts: u32,
-  PN: u32, PS: u32, x_offset: u32, g_offset: u32,   // offsets in VT units
-  row: u32, x_scalar_offset: u32, y_offset: u32, _p0: u32,   // y_offset in VT units (grad_relu)
-}
+// struct Params: declared in engine/kernels/batchnorm-params.ts (BN_PARTIAL_PARAMS)
+{{PARAMS}}
 @group(0) @binding(0) var<uniform> P: Params;
 {{BINDINGS}}
 
@@ -62,10 +59,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 }
 
 // @section finalize
-struct Params {
-  C: u32, parts: u32, count: f32, eps: f32,
-  x_offset: u32, S: u32, has_weight: u32, has_bias: u32,
-}
+// struct Params: declared in engine/kernels/batchnorm-params.ts (BN_FINALIZE_PARAMS)
+{{PARAMS}}
 @group(0) @binding(0) var<uniform> P: Params;
 {{BINDINGS}}
 
@@ -90,9 +85,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 }
 
 // @section gradfin
-struct Params {
-  C: u32, parts: u32, count: f32, training: u32,
-}
+// struct Params: declared in engine/kernels/batchnorm-params.ts (BN_GRADFIN_PARAMS)
+{{PARAMS}}
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> partials: array<vec2<f32>>;
 @group(0) @binding(2) var<storage, read> chan: array<f32>;
@@ -127,11 +121,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 
 // @section apply
 alias VT = {{VT}};
-struct Params {
-  numel: u32, SV: u32, C: u32, row: u32,        // numel in VT units; row: see INDEX
-  in0_offset: u32, in1_offset: u32, out_offset: u32, _p0: u32,
-  r0: u32, r1: u32, r2: u32, r3: u32,            // element offsets of the coefficient rows
-}
+// struct Params: declared in engine/kernels/batchnorm-params.ts (BN_APPLY_PARAMS)
+{{PARAMS}}
 @group(0) @binding(0) var<uniform> P: Params;
 {{BINDINGS}}
 

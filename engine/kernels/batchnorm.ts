@@ -3,6 +3,8 @@
 // what to save and which of these run backward.
 
 import { gpu } from '../device/device.js';
+import { BN_APPLY_PARAMS, BN_FINALIZE_PARAMS, BN_GRADFIN_PARAMS, BN_PARTIAL_PARAMS } from './batchnorm-params.js';
+import type { ParamBlock, ParamDecl } from './params.js';
 import { dispatch, kernel } from './runtime.js';
 import { shaderSource } from './shader-source.js';
 import { grid1d } from './view.js';
@@ -24,16 +26,22 @@ export interface BnDims {
 const group = 64;
 const applyGroup = 256;
 
-// shaderSource fills every placeholder of a file; the sections here have their own, so
-// read the file raw (each placeholder left as itself) and fill the section alone.
-function section(name: string, values: Record<string, string>): string {
-  const raw = shaderSource('batchnorm', new Proxy({}, { get: (_, key) => `{{${String(key)}}}` }));
+// Every placeholder of batchnorm.wgsl, across its sections. shaderSource fills every placeholder of
+// a file, so the file is read with each of these left as itself, and then the section alone is
+// filled; a placeholder added to the file and not listed here is shaderSource's error.
+const PLACEHOLDERS = ['PARAMS', 'VT', 'HSUM', 'BINDINGS', 'CENTER', 'ACC', 'STATS', 'WG', 'INDEX', 'EXPR'];
+const unfilled = Object.fromEntries(PLACEHOLDERS.map((key) => [key, `{{${key}}}`]));
+
+/** One `// @section` of batchnorm.wgsl, its struct from `params` and its placeholders from `values`. */
+function section<D extends ParamDecl>(name: string, params: ParamBlock<D>, values: Record<string, string>): string {
+  const raw = shaderSource('batchnorm', unfilled);
   const marker = `// @section ${name}\n`;
   const start = raw.indexOf(marker);
   const end = raw.indexOf('// @section ', start + marker.length);
   const text = raw.slice(start + marker.length, end < 0 ? undefined : end);
+  const filled: Record<string, string> = { ...values, PARAMS: params.wgsl };
   return text.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
-    const value = values[key];
+    const value = filled[key];
     if (value === undefined) throw new Error(`webgrad: batchnorm.wgsl section ${name} needs {{${key}}}`);
     return value;
   });
@@ -85,7 +93,7 @@ export function launchBnPartial(x: Loc, d: BnDims, out: GPUBuffer, grad?: { g: L
     key: `batchnorm:partial:${mode}:${v === 4 ? 'v4' : 's'}`,
     inputs: bindings.length - 1 - (relu ? 1 : 0),
     outputs: relu ? 2 : 1,
-    wgsl: () => section('partial', {
+    wgsl: () => section('partial', BN_PARTIAL_PARAMS, {
       VT: T,
       HSUM: v === 4 ? 'dot(v, vec4<f32>(1.0))' : 'v',
       BINDINGS: bindings.join('\n'),
@@ -99,13 +107,16 @@ export function launchBnPartial(x: Loc, d: BnDims, out: GPUBuffer, grad?: { g: L
     }),
   });
   const { groups, row } = grid1d(d.C * parts, group, gpu().limits.maxComputeWorkgroupsPerDimension);
-  const words = [d.N, d.C, d.S / v, parts, PN, PS, x.offset / v, grad ? grad.g.offset / v : 0, row, grad ? grad.chan.offset : 0, relu ? relu.y.offset / v : 0, 0];
+  const params = BN_PARTIAL_PARAMS.pack({
+    N: d.N, C: d.C, SV: d.S / v, parts, PN, PS, x_offset: x.offset / v, g_offset: grad ? grad.g.offset / v : 0,
+    row, x_scalar_offset: grad ? grad.chan.offset : 0, y_offset: relu ? relu.y.offset / v : 0,
+  });
   const buffers = !grad
     ? [{ buffer: x.buffer }, { buffer: out }]
     : relu
       ? [{ buffer: x.buffer }, { buffer: grad.g.buffer }, { buffer: relu.y.buffer }, { buffer: grad.chan.buffer }, { buffer: relu.h }, { buffer: out }]
       : [{ buffer: x.buffer }, { buffer: grad.g.buffer }, { buffer: grad.chan.buffer }, { buffer: out }];
-  dispatch(k, buffers, { u32: words }, groups);
+  dispatch(k, buffers, params, groups);
   return parts;
 }
 
@@ -114,8 +125,12 @@ export interface AffineLocs {
   bias?: Loc;
 }
 
-function finalizeWords(C: number, parts: number, count: number, eps: number, xOffset: number, S: number, a: AffineLocs): { u32: number[]; f32At: number[] } {
-  return { u32: [C, parts, count, eps, xOffset, S, a.weight ? 1 : 0, a.bias ? 1 : 0], f32At: [2, 3] };
+/** The finalize section's parameters; those a mode does not read are 0. */
+function finalizeParams(C: number, eps: number, a: AffineLocs, mode: { parts?: number; count?: number; xOffset?: number; S?: number; meanOffset?: number; varOffset?: number }) {
+  return BN_FINALIZE_PARAMS.pack({
+    C, parts: mode.parts ?? 0, count: mode.count ?? 1, eps, x_offset: mode.xOffset ?? 0, S: mode.S ?? 0,
+    has_weight: a.weight ? 1 : 0, has_bias: a.bias ? 1 : 0, mean_offset: mode.meanOffset ?? 0, var_offset: mode.varOffset ?? 0,
+  });
 }
 
 const weightBindings = (first: number) => [
@@ -129,7 +144,7 @@ export function launchBnFinalizeTrain(partials: GPUBuffer, parts: number, x: Loc
     key: 'batchnorm:finalize:train',
     inputs: 4,
     outputs: 1,
-    wgsl: () => section('finalize', {
+    wgsl: () => section('finalize', BN_FINALIZE_PARAMS, {
       BINDINGS: ['@group(0) @binding(1) var<storage, read> partials: array<vec2<f32>>;',
         '@group(0) @binding(2) var<storage, read> x: array<f32>;', weightBindings(3),
         '@group(0) @binding(5) var<storage, read_write> chan: array<f32>;'].join('\n'),
@@ -144,7 +159,7 @@ export function launchBnFinalizeTrain(partials: GPUBuffer, parts: number, x: Loc
   });
   // Absent weight/bias: any buffer fills the binding; has_weight/has_bias say to ignore it.
   dispatch(k, [{ buffer: partials }, { buffer: x.buffer }, { buffer: (affine.weight ?? x).buffer }, { buffer: (affine.bias ?? x).buffer }, { buffer: chan }],
-    finalizeWords(d.C, parts, d.N * d.S, eps, x.offset, d.S, affine), [Math.ceil(d.C / group)]);
+    finalizeParams(d.C, eps, affine, { parts, count: d.N * d.S, xOffset: x.offset, S: d.S }), [Math.ceil(d.C / group)]);
 }
 
 /** Eval statistics: the running mean/var (and weight/bias) into chan [5, C]. */
@@ -153,24 +168,23 @@ export function launchBnFinalizeEval(runningMean: Loc, runningVar: Loc, C: numbe
     key: 'batchnorm:finalize:eval',
     inputs: 4,
     outputs: 1,
-    wgsl: () => section('finalize', {
+    wgsl: () => section('finalize', BN_FINALIZE_PARAMS, {
       BINDINGS: ['@group(0) @binding(1) var<storage, read> running_mean: array<f32>;',
         '@group(0) @binding(2) var<storage, read> running_var: array<f32>;', weightBindings(3),
         '@group(0) @binding(5) var<storage, read_write> chan: array<f32>;'].join('\n'),
-      // parts and x_offset carry the running stats' offsets here.
-      STATS: 'mean = running_mean[P.parts + c];\n  variance = running_var[P.x_offset + c];',
+      STATS: 'mean = running_mean[P.mean_offset + c];\n  variance = running_var[P.var_offset + c];',
     }),
   });
-  const words = finalizeWords(C, runningMean.offset, 1, eps, runningVar.offset, 1, affine);
+  const params = finalizeParams(C, eps, affine, { meanOffset: runningMean.offset, varOffset: runningVar.offset });
   dispatch(k, [{ buffer: runningMean.buffer }, { buffer: runningVar.buffer }, { buffer: (affine.weight ?? runningMean).buffer },
-    { buffer: (affine.bias ?? runningMean).buffer }, { buffer: chan }], words, [Math.ceil(C / group)]);
+    { buffer: (affine.bias ?? runningMean).buffer }, { buffer: chan }], params, [Math.ceil(C / group)]);
 }
 
 /** Gradient coefficients [6, C] (A, B, C0, dweight, dbias, mean) from grad partials and chan. */
 export function launchBnGradFinalize(partials: GPUBuffer, parts: number, chan: GPUBuffer, d: BnDims, training: boolean, gout: GPUBuffer): void {
-  const k = kernel({ key: 'batchnorm:gradfin', inputs: 2, outputs: 1, wgsl: () => section('gradfin', {}) });
+  const k = kernel({ key: 'batchnorm:gradfin', inputs: 2, outputs: 1, wgsl: () => section('gradfin', BN_GRADFIN_PARAMS, {}) });
   dispatch(k, [{ buffer: partials }, { buffer: chan }, { buffer: gout }],
-    { u32: [d.C, parts, d.N * d.S, training ? 1 : 0], f32At: [2] }, [Math.ceil(d.C / group)]);
+    BN_GRADFIN_PARAMS.pack({ C: d.C, parts, count: d.N * d.S, training: training ? 1 : 0 }), [Math.ceil(d.C / group)]);
 }
 
 /**
@@ -213,7 +227,7 @@ function applyPass(variant: string, in0: Loc, in1: Loc | undefined, d: BnDims, c
     key: `batchnorm:apply:${variant}:${v === 4 ? 'v4' : 's'}:${rowsVariant ? 'rows' : 'flat'}:wg${applyGroup}`,
     inputs: in1 ? 3 : 2,
     outputs: 1,
-    wgsl: () => section('apply', {
+    wgsl: () => section('apply', BN_APPLY_PARAMS, {
       VT: T,
       WG: String(applyGroup),
       BINDINGS: [
@@ -243,7 +257,10 @@ function applyPass(variant: string, in0: Loc, in1: Loc | undefined, d: BnDims, c
     row = flat.row;
     groups = [...flat.groups, 1];
   }
-  const words = [numel, SV, d.C, row, in0.offset / v, in1 ? in1.offset / v : 0, 0, 0, rows[0], rows[1], rows[2], rows[3] ?? 0];
+  const params = BN_APPLY_PARAMS.pack({
+    numel, SV, C: d.C, row, in0_offset: in0.offset / v, in1_offset: in1 ? in1.offset / v : 0, out_offset: 0,
+    r0: rows[0], r1: rows[1], r2: rows[2], r3: rows[3] ?? 0,
+  });
   const buffers = [{ buffer: in0.buffer }, ...(in1 ? [{ buffer: in1.buffer }] : []), { buffer: coef }, { buffer: out }];
-  dispatch(k, buffers, { u32: words }, groups);
+  dispatch(k, buffers, params, groups);
 }

@@ -5,9 +5,19 @@
 // (test/engine/conv.test.ts and conv-folded.test.ts run them against PyTorch and the unfused ops).
 
 import { describe, expect, it } from 'vitest';
+import { BN_APPLY_PARAMS, BN_FINALIZE_PARAMS, BN_GRADFIN_PARAMS, BN_PARTIAL_PARAMS } from '../../engine/kernels/batchnorm-params.js';
 import { CONV2D_PARAMS } from '../../engine/kernels/conv2d-params.js';
 import { defineParams } from '../../engine/kernels/params.js';
+import type { ParamBlock, ParamDecl } from '../../engine/kernels/params.js';
 import { shaderSource } from '../../engine/kernels/shader-source.js';
+
+/** Every `P.field` in `wgsl` (placeholders filled or not) is a field of `block`. */
+function expectDeclared<D extends ParamDecl>(wgsl: string, block: ParamBlock<D>): void {
+  const read = new Set([...wgsl.matchAll(/\bP\.(\w+)/g)].map((m) => m[1]));
+  const declared = new Set([...block.wgsl.matchAll(/^ {2}(\w+):/gm)].map((m) => m[1]));
+  expect(read.size).toBeGreaterThan(0);
+  for (const field of read) expect(declared.has(field), `P.${field}`).toBe(true);
+}
 
 describe('defineParams', () => {
   const block = defineParams('example', { count: 'u32', shift: 'i32', scale: 'f32', last: 'u32' });
@@ -44,5 +54,20 @@ describe('the conv2d family', () => {
     const read = new Set([...wgsl.matchAll(/\bP\.(\w+)/g)].map((m) => m[1]));
     const declared = new Set([...CONV2D_PARAMS.wgsl.matchAll(/^ {2}(\w+):/gm)].map((m) => m[1]));
     for (const field of read) expect(declared.has(field), `P.${field}`).toBe(true);
+  });
+});
+
+describe('the batchnorm family', () => {
+  // Each section's own text, placeholders left unfilled.
+  const raw = shaderSource('batchnorm', Object.fromEntries(['PARAMS', 'VT', 'HSUM', 'BINDINGS', 'CENTER', 'ACC', 'STATS', 'WG', 'INDEX', 'EXPR']
+    .map((key) => [key, `{{${key}}}`])));
+  const sections = new Map(raw.split('// @section ').slice(1).map((text) => [text.slice(0, text.indexOf('\n')), text]));
+
+  it('has one declaration per section: every field each section reads is declared', () => {
+    expect([...sections.keys()]).toEqual(['partial', 'finalize', 'gradfin', 'apply']);
+    expectDeclared(sections.get('partial')!, BN_PARTIAL_PARAMS);
+    expectDeclared(sections.get('finalize')!, BN_FINALIZE_PARAMS);
+    expectDeclared(sections.get('gradfin')!, BN_GRADFIN_PARAMS);
+    expectDeclared(sections.get('apply')!, BN_APPLY_PARAMS);
   });
 });
