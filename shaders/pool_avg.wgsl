@@ -12,24 +12,8 @@
 const ADAPTIVE = {{ADAPTIVE}};
 const BACKWARD = {{BACKWARD}};
 
-struct Params {
-  total: u32,
-  row: u32,
-  H: u32,
-  W: u32,
-  Ho: u32,
-  Wo: u32,
-  KH: u32,
-  KW: u32,
-  SY: u32,
-  SX: u32,
-  PY: u32,
-  PX: u32,
-  count_pad: u32,
-  divisor: u32,     // 0: none
-  in_offset: u32,
-  out_offset: u32,
-}
+// struct Params: declared in engine/kernels/pool-params.ts
+{{PARAMS}}
 
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> src: array<f32>;

@@ -14,25 +14,8 @@
 
 const BACKWARD = {{BACKWARD}};
 
-struct Params {
-  total: u32,   // invocations: planes·Ho·Wo (forward) or planes·H·W (backward)
-  row: u32,
-  H: u32,
-  W: u32,
-  Ho: u32,
-  Wo: u32,
-  KH: u32,
-  KW: u32,
-  SY: u32,
-  SX: u32,
-  PY: u32,
-  PX: u32,
-  DY: u32,
-  DX: u32,
-  in_offset: u32,   // element offsets of binding 1 and of the output binding(s)
-  out_offset: u32,
-  idx_offset: u32,
-}
+// struct Params: declared in engine/kernels/pool-params.ts
+{{PARAMS}}
 
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> src: array<f32>;

@@ -4,6 +4,7 @@
 
 import { gpu } from '../device/device.js';
 import { bindImages, chunkImages, type Dense } from './conv2d.js';
+import { POOL_AVG_PARAMS, POOL_MAX_PARAMS } from './pool-params.js';
 import { dispatch, kernel } from './runtime.js';
 import { shaderSource } from './shader-source.js';
 import { grid1d } from './view.js';
@@ -35,12 +36,19 @@ function maxKernel(backward: boolean) {
   const which = backward ? 'backward' : 'forward';
   return kernel({
     key: `pool:max:${which}`, inputs: 1, outputs: 2,
-    wgsl: () => shaderSource('pool_max', { BACKWARD: String(backward) }),
+    wgsl: () => shaderSource('pool_max', { PARAMS: POOL_MAX_PARAMS.wgsl, BACKWARD: String(backward) }),
   });
 }
 
-function geometryWords(g: PoolGeometry): number[] {
-  return [g.H, g.W, g.Ho, g.Wo, ...g.kernel, ...g.stride, ...g.padding];
+/** The window geometry both kernels declare after total and row. */
+function geometry(g: PoolGeometry) {
+  return { H: g.H, W: g.W, Ho: g.Ho, Wo: g.Wo, KH: g.kernel[0], KW: g.kernel[1], SY: g.stride[0], SX: g.stride[1], PY: g.padding[0], PX: g.padding[1] };
+}
+
+/** Max pooling's parameters: the geometry, the dilation and the three bindings' offsets. */
+function maxParams(total: number, row: number, g: PoolGeometry, offsets: [number, number, number]) {
+  const [in_offset, out_offset, idx_offset] = offsets;
+  return POOL_MAX_PARAMS.pack({ total, row, ...geometry(g), DY: g.dilation[0], DX: g.dilation[1], in_offset, out_offset, idx_offset });
 }
 
 /** values and int32 argmax (iy·W + ix within the plane) of each window. */
@@ -52,8 +60,7 @@ export function launchMaxPool(x: Dense, out: Dense, idx: Dense, g: PoolGeometry)
     const ib = bindImages(idx, g.Ho * g.Wo, p0, count);
     const total = count * g.Ho * g.Wo;
     const { groups, row } = grid(total);
-    dispatch(k, [xb.binding, ob.binding, ib.binding],
-      { u32: [total, row, ...geometryWords(g), ...g.dilation, xb.offset, ob.offset, ib.offset] }, groups);
+    dispatch(k, [xb.binding, ob.binding, ib.binding], maxParams(total, row, g, [xb.offset, ob.offset, ib.offset]), groups);
   });
 }
 
@@ -66,8 +73,7 @@ export function launchMaxPoolBackward(gy: Dense, idx: Dense, dx: Dense, g: PoolG
     const db = bindImages(dx, g.H * g.W, p0, count);
     const total = count * g.H * g.W;
     const { groups, row } = grid(total);
-    dispatch(k, [gb.binding, db.binding, ib.binding],
-      { u32: [total, row, ...geometryWords(g), ...g.dilation, gb.offset, db.offset, ib.offset] }, groups);
+    dispatch(k, [gb.binding, db.binding, ib.binding], maxParams(total, row, g, [gb.offset, db.offset, ib.offset]), groups);
   });
 }
 
@@ -82,7 +88,7 @@ export interface AvgMode {
 export function launchAvgPool(src: Dense, dst: Dense, g: PoolGeometry, mode: AvgMode, backward: boolean): void {
   const k = kernel({
     key: `pool:${mode.adaptive ? 'adaptive-avg' : 'avg'}:${backward ? 'backward' : 'forward'}`, inputs: 1, outputs: 1,
-    wgsl: () => shaderSource('pool_avg', { ADAPTIVE: String(mode.adaptive), BACKWARD: String(backward) }),
+    wgsl: () => shaderSource('pool_avg', { PARAMS: POOL_AVG_PARAMS.wgsl, ADAPTIVE: String(mode.adaptive), BACKWARD: String(backward) }),
   });
   const [srcPer, dstPer] = backward ? [g.Ho * g.Wo, g.H * g.W] : [g.H * g.W, g.Ho * g.Wo];
   chunked(backward ? 'avgPool2d backward' : 'avgPool2d', g, (p0, count) => {
@@ -90,8 +96,8 @@ export function launchAvgPool(src: Dense, dst: Dense, g: PoolGeometry, mode: Avg
     const db = bindImages(dst, dstPer, p0, count);
     const total = count * dstPer;
     const { groups, row } = grid(total);
-    dispatch(k, [sb.binding, db.binding], {
-      u32: [total, row, ...geometryWords(g), mode.countIncludePad ? 1 : 0, mode.divisor, sb.offset, db.offset],
-    }, groups);
+    dispatch(k, [sb.binding, db.binding], POOL_AVG_PARAMS.pack({
+      total, row, ...geometry(g), count_pad: mode.countIncludePad ? 1 : 0, divisor: mode.divisor, in_offset: sb.offset, out_offset: db.offset,
+    }), groups);
   });
 }
