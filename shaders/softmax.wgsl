@@ -7,12 +7,8 @@
 // workgroup-per-row variant would be the next specialization for vocabulary-sized rows.
 // Bindings: 0 = Params; 1 = x (read); 2 = out (read_write). LOG selects log-softmax.
 
-struct Params {
-  rows: u32,
-  len: u32,
-  row: u32,
-  x_offset: u32,
-}
+// struct Params: declared in engine/kernels/softmax.ts
+{{PARAMS}}
 
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> x: array<f32>;
