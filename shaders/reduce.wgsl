@@ -11,16 +11,8 @@
 // Specializations: OP (sum | max | min), element type, whether indices are tracked and
 // whether they come from a previous pass.
 
-struct Params {
-  outer: u32,
-  len: u32,
-  parts: u32,
-  in_offset: u32,
-  row: u32,
-  scale: f32,     // multiplies sums in the last pass (1/n for mean)
-  _p0: u32,
-  _p1: u32,
-}
+// struct Params: declared in engine/kernels/reduce.ts
+{{PARAMS}}
 
 @group(0) @binding(0) var<uniform> P: Params;
 {{BINDINGS}}

@@ -4,6 +4,7 @@
 import { gpu } from '../device/device.js';
 import type { DType } from '../tensor/dtype.js';
 import { bufferPool } from '../tensor/buffer-pool.js';
+import { defineParams } from './params.js';
 import { dispatch, kernel } from './runtime.js';
 import { shaderSource } from './shader-source.js';
 import { grid1d, wgslType } from './view.js';
@@ -14,6 +15,16 @@ export interface ReduceTarget {
   values?: GPUBuffer;
   indices?: GPUBuffer;
 }
+
+/** shaders/reduce.wgsl's parameters (params.ts), for one pass. */
+export const REDUCE_PARAMS = defineParams('reduce', {
+  outer: 'u32', // rows
+  len: 'u32', // elements per row this pass (vec4s in a vec4 pass)
+  parts: 'u32', // partial results per row
+  in_offset: 'u32', // in the pass's element units
+  row: 'u32', // invocations per grid row
+  scale: 'f32', // multiplies sums in the last pass (1/n for mean)
+});
 
 const groupSize = 256;
 
@@ -43,6 +54,7 @@ function source(op: ReduceOp, type: string, withIndex: boolean, indexIn: boolean
     withIndex ? 'out_index[t] = acc_i;' : '',
   ].join('\n  ');
   return shaderSource('reduce', {
+    PARAMS: REDUCE_PARAMS.wgsl,
     BINDINGS: bindings.join('\n'),
     ACC: vec4 ? `vec4<${type}>` : type,
     INIT: vec4 ? `vec4<${type}>(0)` : `${type}(0)`,
@@ -85,7 +97,7 @@ export function launchReduce(op: ReduceOp, x: GPUBuffer, offset: number, dtype: 
     });
     const { groups, row } = grid1d(outer * parts, groupSize, maxPerDim);
     const buffers = [{ buffer: input }, ...(inputIndex ? [{ buffer: inputIndex }] : []), { buffer: values }, ...(indices ? [{ buffer: indices }] : [])];
-    dispatch(k, buffers, { u32: [outer, rowLen, parts, vec4 ? inOffset / 4 : inOffset, row, scale, 0, 0], f32At: [5] }, groups);
+    dispatch(k, buffers, REDUCE_PARAMS.pack({ outer, len: rowLen, parts, in_offset: vec4 ? inOffset / 4 : inOffset, row, scale }), groups);
     if (last) break;
     input = values;
     inputIndex = indices;

@@ -9,7 +9,10 @@ import { BN_APPLY_PARAMS, BN_FINALIZE_PARAMS, BN_GRADFIN_PARAMS, BN_PARTIAL_PARA
 import { CONV2D_PARAMS } from '../../engine/kernels/conv2d-params.js';
 import { defineParams } from '../../engine/kernels/params.js';
 import type { ParamBlock, ParamDecl } from '../../engine/kernels/params.js';
+import { POOL_AVG_PARAMS, POOL_MAX_PARAMS } from '../../engine/kernels/pool-params.js';
+import { REDUCE_PARAMS } from '../../engine/kernels/reduce.js';
 import { shaderSource } from '../../engine/kernels/shader-source.js';
+import { SOFTMAX_PARAMS } from '../../engine/kernels/softmax.js';
 
 /** Every `P.field` in `wgsl` (placeholders filled or not) is a field of `block`. */
 function expectDeclared<D extends ParamDecl>(wgsl: string, block: ParamBlock<D>): void {
@@ -69,5 +72,17 @@ describe('the batchnorm family', () => {
     expectDeclared(sections.get('finalize')!, BN_FINALIZE_PARAMS);
     expectDeclared(sections.get('gradfin')!, BN_GRADFIN_PARAMS);
     expectDeclared(sections.get('apply')!, BN_APPLY_PARAMS);
+  });
+});
+
+describe('the pool, softmax and reduce kernels', () => {
+  it('pool_max and pool_avg read only declared fields', () => {
+    expectDeclared(shaderSource('pool_max', { PARAMS: POOL_MAX_PARAMS.wgsl, BACKWARD: 'true' }), POOL_MAX_PARAMS);
+    expectDeclared(shaderSource('pool_avg', { PARAMS: POOL_AVG_PARAMS.wgsl, ADAPTIVE: 'false', BACKWARD: 'true' }), POOL_AVG_PARAMS);
+  });
+
+  it('softmax and reduce read only declared fields', () => {
+    expectDeclared(shaderSource('softmax', { PARAMS: SOFTMAX_PARAMS.wgsl, WRITE: '' }), SOFTMAX_PARAMS);
+    expectDeclared(shaderSource('reduce', { PARAMS: REDUCE_PARAMS.wgsl, BINDINGS: '', ACC: 'f32', INIT: '0.0', STEP: '', STORE: 'out[t] = acc * P.scale;' }), REDUCE_PARAMS);
   });
 });
