@@ -17,21 +17,11 @@
 // Specializations (see engine/kernels/elementwise.ts): the expression, the input/output
 // element types, the rank, and which inputs are direct.
 
-struct Params {
-  numel: u32,
-  out_offset: u32,
-  row: u32,
-  _pad: u32,
-  shape: array<vec4<u32>, 2>,     // output shape, rank <= 8
-  scalars: vec4<f32>,             // s0..s3 in EXPR
-  in_offset: vec4<u32>,           // element offset of each input
-  strides: array<vec4<u32>, 10>,  // input k: strides[2k], strides[2k+1]; output: strides[8], strides[9]
-}
+// struct Params: declared in engine/kernels/elementwise.ts (MAP_PARAMS)
+{{PARAMS}}
 
 @group(0) @binding(0) var<uniform> P: Params;
 {{BINDINGS}}
-
-fn dim(v: array<vec4<u32>, 2>, d: u32) -> u32 { return v[d / 4u][d % 4u]; }
 
 {{FUNCTIONS}}
 
@@ -39,6 +29,6 @@ fn dim(v: array<vec4<u32>, 2>, d: u32) -> u32 { return v[d / 4u][d % 4u]; }
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let q = gid.x + gid.y * P.row;
   if (q >= P.numel) { return; }
-  let s0 = P.scalars.x; let s1 = P.scalars.y; let s2 = P.scalars.z; let s3 = P.scalars.w;
+  let s0 = bitcast<f32>(P.s0_bits); let s1 = bitcast<f32>(P.s1_bits); let s2 = bitcast<f32>(P.s2_bits); let s3 = bitcast<f32>(P.s3_bits);
 {{BODY}}
 }

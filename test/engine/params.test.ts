@@ -4,15 +4,18 @@
 // typecheck` if that ever stops being true). The conv2d family's shaders compile from these blocks
 // (test/engine/conv.test.ts and conv-folded.test.ts run them against PyTorch and the unfused ops).
 
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as wg from '../../engine/index.js';
 import { BN_APPLY_PARAMS, BN_FINALIZE_PARAMS, BN_GRADFIN_PARAMS, BN_PARTIAL_PARAMS } from '../../engine/kernels/batchnorm-params.js';
 import { CONV2D_PARAMS } from '../../engine/kernels/conv2d-params.js';
+import { MAP_PARAMS } from '../../engine/kernels/elementwise.js';
 import { defineParams } from '../../engine/kernels/params.js';
 import type { ParamBlock, ParamDecl } from '../../engine/kernels/params.js';
 import { POOL_AVG_PARAMS, POOL_MAX_PARAMS } from '../../engine/kernels/pool-params.js';
 import { REDUCE_PARAMS } from '../../engine/kernels/reduce.js';
 import { shaderSource } from '../../engine/kernels/shader-source.js';
 import { SOFTMAX_PARAMS } from '../../engine/kernels/softmax.js';
+import { setupGpu } from '../helpers/gpu.js';
 
 /** Every `P.field` in `wgsl` (placeholders filled or not) is a field of `block`. */
 function expectDeclared<D extends ParamDecl>(wgsl: string, block: ParamBlock<D>): void {
@@ -84,5 +87,41 @@ describe('the pool, softmax and reduce kernels', () => {
   it('softmax and reduce read only declared fields', () => {
     expectDeclared(shaderSource('softmax', { PARAMS: SOFTMAX_PARAMS.wgsl, WRITE: '' }), SOFTMAX_PARAMS);
     expectDeclared(shaderSource('reduce', { PARAMS: REDUCE_PARAMS.wgsl, BINDINGS: '', ACC: 'f32', INIT: '0.0', STEP: '', STORE: 'out[t] = acc * P.scale;' }), REDUCE_PARAMS);
+  });
+});
+
+describe('the elementwise kernel', () => {
+  beforeAll(setupGpu);
+
+  it('declares one field per shape dim and per binding offset and stride: no padding, no magic offsets', () => {
+    expectDeclared(shaderSource('elementwise', { PARAMS: MAP_PARAMS.wgsl, BINDINGS: '', FUNCTIONS: '', BODY: 'P.shape7 + P.in3_stride7 + P.out_stride0 + P.out_offset' }), MAP_PARAMS);
+    expect([...MAP_PARAMS.wgsl.matchAll(/^ {2}\w+:/gm)]).toHaveLength(2 + 8 + 4 + 5 * 9);
+  });
+
+  it('passes non-finite scalars through (their f32 bits): -inf fills, NaN fills', async () => {
+    expect(await wg.full([3], -Infinity).toArray()).toEqual([-Infinity, -Infinity, -Infinity]);
+    expect(await wg.full([5], Infinity).toArray()).toEqual(Array(5).fill(Infinity));
+    expect((await wg.full([2], Number.NaN).toArray() as number[]).every(Number.isNaN)).toBe(true);
+  });
+
+  it('walks every dim of a rank-8 strided input', async () => {
+    const shape = [2, 1, 3, 2, 1, 2, 2, 3];
+    const n = shape.reduce((a, b) => a * b);
+    const x = wg.tensor(Float32Array.from({ length: n }, (_, i) => i), { shape });
+    const order = [7, 6, 5, 4, 3, 2, 1, 0];
+    const got = (await wg.add(x.permute(order), 0.5).flatten().toArray()) as number[];
+    // The reversed dims, read back in row-major order of the permuted shape.
+    const strides = shape.map((_, d) => shape.slice(d + 1).reduce((a, b) => a * b, 1));
+    const pShape = order.map((d) => shape[d]!);
+    const want = Array.from({ length: n }, (_, q) => {
+      let rem = q;
+      let at = 0;
+      for (let d = 7; d >= 0; d--) {
+        at += (rem % pShape[d]!) * strides[order[d]!]!;
+        rem = Math.floor(rem / pShape[d]!);
+      }
+      return at + 0.5;
+    });
+    expect(got).toEqual(want);
   });
 });
