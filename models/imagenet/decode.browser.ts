@@ -2,7 +2,7 @@
 // decoder (createImageBitmap → OffscreenCanvas) instead of sharp. Bytes only — a page has no paths.
 // Unlike read_image, the browser applies EXIF orientation and colour management, so pixels can
 // differ from torchvision's by a few levels; classifications agree.
-import { type RgbImage } from './image.js';
+import { type RgbImage, rgbaToRgb } from './image.js';
 
 export async function decodeImage(input: string | Uint8Array, name?: string): Promise<RgbImage> {
   if (typeof input === 'string') {
@@ -20,12 +20,5 @@ export async function decodeImage(input: string | Uint8Array, name?: string): Pr
   const context = canvas.getContext('2d')!;
   context.drawImage(bitmap, 0, 0);
   bitmap.close();
-  const rgba = context.getImageData(0, 0, width, height).data;
-  const data = new Uint8Array(width * height * 3);
-  for (let i = 0, j = 0; i < rgba.length; i += 4, j += 3) {
-    data[j] = rgba[i]!;
-    data[j + 1] = rgba[i + 1]!;
-    data[j + 2] = rgba[i + 2]!;
-  }
-  return { data, width, height };
+  return { data: rgbaToRgb(context.getImageData(0, 0, width, height).data), width, height };
 }

@@ -20,3 +20,14 @@ export function checkRgb(where: string, data: Uint8Array, width: number, height:
     );
   }
 }
+
+/** Packed RGB from RGBA pixels (a canvas's getImageData), alpha dropped. */
+export function rgbaToRgb(rgba: ArrayLike<number>): Uint8Array {
+  const rgb = new Uint8Array((rgba.length / 4) * 3);
+  for (let p = 0, q = 0; p < rgba.length; p += 4, q += 3) {
+    rgb[q] = rgba[p]!;
+    rgb[q + 1] = rgba[p + 1]!;
+    rgb[q + 2] = rgba[p + 2]!;
+  }
+  return rgb;
+}

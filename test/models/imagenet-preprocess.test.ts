@@ -214,3 +214,11 @@ describe('IMAGENET_CLASSES', () => {
     expect([IMAGENET_CLASSES[0], IMAGENET_CLASSES[207], IMAGENET_CLASSES[999]]).toEqual(['tench', 'golden retriever', 'toilet tissue']);
   });
 });
+
+describe('rgbaToRgb (the browser decoders\' canvas readback)', () => {
+  it('drops every fourth byte, keeping pixel order', async () => {
+    const { rgbaToRgb } = await import('../../models/imagenet/image.js');
+    expect(Array.from(rgbaToRgb(Uint8ClampedArray.from([1, 2, 3, 255, 4, 5, 6, 0])))).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(rgbaToRgb([]).length).toBe(0);
+  });
+});

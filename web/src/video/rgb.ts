@@ -1,6 +1,7 @@
 // Pictures (VideoFrame, ImageBitmap, a <video> element) to packed RGB through a 2D canvas, the one
 // readback every browser has. The canvas is reused across frames of a clip.
 
+import { rgbaToRgb } from '../../../models/imagenet/image.js';
 import type { RgbFrame } from './types.js';
 
 type Canvas2D = OffscreenCanvasRenderingContext2D | CanvasRenderingContext2D;
@@ -24,14 +25,7 @@ export class RgbReader {
   read(source: CanvasImageSource, width: number, height: number): RgbFrame {
     const ctx = this.contextFor(width, height);
     ctx.drawImage(source, 0, 0, width, height);
-    const rgba = ctx.getImageData(0, 0, width, height).data;
-    const rgb = new Uint8Array(width * height * 3);
-    for (let p = 0, q = 0; p < rgba.length; p += 4, q += 3) {
-      rgb[q] = rgba[p]!;
-      rgb[q + 1] = rgba[p + 1]!;
-      rgb[q + 2] = rgba[p + 2]!;
-    }
-    return { rgb, width, height };
+    return { rgb: rgbaToRgb(ctx.getImageData(0, 0, width, height).data), width, height };
   }
 }
 
