@@ -24,12 +24,8 @@ const V = {{V}}u;
 const TB = {{TB}}u;
 const WG = {{WG}}u;
 
-struct Params {
-  B: u32,
-  H: u32,
-  HV: u32,          // H / V
-  t: u32,
-}
+// struct Params: declared in engine/kernels/lstm.ts (LSTM_STEP_PARAMS)
+{{PARAMS}}
 
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> xp: array<VT>;

@@ -22,16 +22,8 @@ const V = {{V}}u;
 const TB = {{TB}}u;
 const WG = {{WG}}u;
 
-struct Params {
-  B: u32,
-  H: u32,
-  HV: u32,
-  t: u32,
-  T: u32,
-  whh_offset: u32,   // in VT units
-  _p0: u32,
-  _p1: u32,
-}
+// struct Params: declared in engine/kernels/lstm.ts (LSTM_BACKWARD_PARAMS)
+{{PARAMS}}
 
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> gates: array<VT>;

@@ -2,6 +2,7 @@
 // fused backward step). Buffers arrive laid out as those files' headers say; the ops layer
 // (engine/ops/lstm.ts) runs the matmuls around the time loop and owns autograd.
 
+import { defineParams } from './params.js';
 import { dispatch, kernel } from './runtime.js';
 import { shaderSource } from './shader-source.js';
 import { kernelTuning } from './tuning.js';
@@ -11,6 +12,24 @@ export interface LstmDims {
   B: number;
   H: number;
 }
+
+/** shaders/lstm.wgsl's parameters (params.ts). */
+export const LSTM_STEP_PARAMS = defineParams('lstm', {
+  B: 'u32',
+  H: 'u32',
+  HV: 'u32', // H / V
+  t: 'u32',
+});
+
+/** shaders/lstm_backward.wgsl's parameters (params.ts). */
+export const LSTM_BACKWARD_PARAMS = defineParams('lstm_backward', {
+  B: 'u32',
+  H: 'u32',
+  HV: 'u32', // H / V
+  t: 'u32',
+  T: 'u32',
+  whh_offset: 'u32', // in VT units
+});
 
 // Batch rows per invocation (see lstm.wgsl: 4·TB + 4 vec4 registers).
 const TB = 4;
@@ -49,11 +68,11 @@ export function launchLstmStep(b: LstmStepBuffers, d: LstmDims, t: number): void
     key: `lstm:step:${s.suffix}`,
     inputs: 3,
     outputs: 3,
-    wgsl: () => shaderSource('lstm', { ...s.values, H_AT: scalarAt('hs', v) }),
+    wgsl: () => shaderSource('lstm', { PARAMS: LSTM_STEP_PARAMS.wgsl, ...s.values, H_AT: scalarAt('hs', v) }),
   });
   const HV = d.H / v;
   dispatch(k, [{ buffer: b.xp }, { buffer: b.whhT }, { buffer: b.bias }, { buffer: b.hs }, { buffer: b.cs }, { buffer: b.gates }],
-    { u32: [d.B, d.H, HV, t] }, [Math.ceil(HV / s.wg), Math.ceil(d.B / TB)]);
+    LSTM_STEP_PARAMS.pack({ B: d.B, H: d.H, HV, t }), [Math.ceil(HV / s.wg), Math.ceil(d.B / TB)]);
 }
 
 export interface LstmBackwardBuffers {
@@ -75,9 +94,9 @@ export function launchLstmBackwardStep(b: LstmBackwardBuffers, d: LstmDims, t: n
     key: `lstm:backward:${s.suffix}`,
     inputs: 4,
     outputs: 2,
-    wgsl: () => shaderSource('lstm_backward', { ...s.values, DZ_AT: scalarAt('dz', v) }),
+    wgsl: () => shaderSource('lstm_backward', { PARAMS: LSTM_BACKWARD_PARAMS.wgsl, ...s.values, DZ_AT: scalarAt('dz', v) }),
   });
   const HV = d.H / v;
   dispatch(k, [{ buffer: b.gates }, { buffer: b.cs }, { buffer: b.whh }, { buffer: b.dout }, { buffer: b.dz }, { buffer: b.dc }],
-    { u32: [d.B, d.H, HV, t, d.T, b.whhOffset / v, 0, 0] }, [Math.ceil(HV / s.wg), Math.ceil(d.B / TB)]);
+    LSTM_BACKWARD_PARAMS.pack({ B: d.B, H: d.H, HV, t, T: d.T, whh_offset: b.whhOffset / v }), [Math.ceil(HV / s.wg), Math.ceil(d.B / TB)]);
 }

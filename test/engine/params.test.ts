@@ -4,11 +4,13 @@
 // typecheck` if that ever stops being true). The conv2d family's shaders compile from these blocks
 // (test/engine/conv.test.ts and conv-folded.test.ts run them against PyTorch and the unfused ops).
 
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as wg from '../../engine/index.js';
+import { debugFlags } from '../../engine/device/debug.js';
 import { BN_APPLY_PARAMS, BN_FINALIZE_PARAMS, BN_GRADFIN_PARAMS, BN_PARTIAL_PARAMS } from '../../engine/kernels/batchnorm-params.js';
 import { CONV2D_PARAMS } from '../../engine/kernels/conv2d-params.js';
 import { MAP_PARAMS } from '../../engine/kernels/elementwise.js';
+import { LSTM_BACKWARD_PARAMS, LSTM_STEP_PARAMS } from '../../engine/kernels/lstm.js';
 import { defineParams } from '../../engine/kernels/params.js';
 import type { ParamBlock, ParamDecl } from '../../engine/kernels/params.js';
 import { POOL_AVG_PARAMS, POOL_MAX_PARAMS } from '../../engine/kernels/pool-params.js';
@@ -17,8 +19,11 @@ import { shaderSource } from '../../engine/kernels/shader-source.js';
 import { SOFTMAX_PARAMS } from '../../engine/kernels/softmax.js';
 import { setupGpu } from '../helpers/gpu.js';
 
+/** What these tests read of a parameter block. */
+type Block = Pick<ParamBlock<ParamDecl>, 'wgsl'>;
+
 /** Every `P.field` in `wgsl` (placeholders filled or not) is a field of `block`. */
-function expectDeclared<D extends ParamDecl>(wgsl: string, block: ParamBlock<D>): void {
+function expectDeclared(wgsl: string, block: Block): void {
   const read = new Set([...wgsl.matchAll(/\bP\.(\w+)/g)].map((m) => m[1]));
   const declared = new Set([...block.wgsl.matchAll(/^ {2}(\w+):/gm)].map((m) => m[1]));
   expect(read.size).toBeGreaterThan(0);
@@ -123,5 +128,60 @@ describe('the elementwise kernel', () => {
       return at + 0.5;
     });
     expect(got).toEqual(want);
+  });
+});
+
+describe('lstm kernels', () => {
+  // Each family's file with its parameter block filled and its other placeholders (listed) left as they are.
+  const families: Array<[string, Block, string[]]> = [
+    ['lstm', LSTM_STEP_PARAMS, ['VT', 'V', 'TB', 'WG', 'H_AT']],
+    ['lstm_backward', LSTM_BACKWARD_PARAMS, ['VT', 'V', 'TB', 'WG', 'DZ_AT']],
+  ];
+
+  it('read only declared fields, and declare no struct of their own', () => {
+    for (const [name, block, keys] of families) {
+      const wgsl = shaderSource(name, { ...Object.fromEntries(keys.map((key) => [key, `{{${key}}}`])), PARAMS: block.wgsl });
+      expect(wgsl, name).toContain(block.wgsl);
+      expect(wgsl.match(/^struct Params/gm), name).toHaveLength(1);
+      expectDeclared(wgsl, block);
+    }
+  });
+
+  describe('as compiled, with the launchers\' snippets', () => {
+    beforeAll(setupGpu);
+    afterEach(() => { debugFlags.printShader = false; vi.restoreAllMocks(); });
+
+    /** The WGSL of every kernel `run` compiles, by key. */
+    async function compiledBy(run: () => void): Promise<Map<string, string>> {
+      const printed: string[] = [];
+      vi.spyOn(console, 'error').mockImplementation((text: unknown) => { printed.push(String(text)); });
+      debugFlags.printShader = true;
+      run();
+      await wg.synchronize();
+      debugFlags.printShader = false;
+      vi.restoreAllMocks();
+      const kernels = printed.filter((p) => p.startsWith('// ---- kernel '));
+      return new Map(kernels.map((p) => [p.slice('// ---- kernel '.length, p.indexOf('\n')), p]));
+    }
+
+    /** Every kernel whose key starts with `prefix` reads only fields of `block`; returns their keys. */
+    function expectFamily(compiled: Map<string, string>, prefix: string, block: Block): string[] {
+      const keys = [...compiled.keys()].filter((key) => key.startsWith(prefix));
+      expect(keys.length, prefix).toBeGreaterThan(0);
+      for (const key of keys) {
+        expect(compiled.get(key), key).toContain(block.wgsl);
+        expectDeclared(compiled.get(key)!, block);
+      }
+      return keys;
+    }
+
+    it('lstm: the step and its backward', async () => {
+      const compiled = await compiledBy(() => {
+        const layer = { weightIh: wg.randn([16, 4], { requiresGrad: true }), weightHh: wg.randn([16, 4], { requiresGrad: true }) };
+        wg.lstm(wg.randn([3, 2, 4]), [layer]).output.sum().backward();
+      });
+      expectFamily(compiled, 'lstm:step', LSTM_STEP_PARAMS);
+      expectFamily(compiled, 'lstm:backward', LSTM_BACKWARD_PARAMS);
+    });
   });
 });
