@@ -53,23 +53,8 @@ const TM = 12u;
 const TN4 = 2u;
 const WG = {{WG}}u;
 
-struct Params {
-  M: u32,
-  N: u32,
-  K: u32,
-  batch_rank: u32,
-  a_offset: u32,       // all offsets and strides in vec4s
-  b_offset: u32,
-  c_offset: u32,
-  _pad0: u32,
-  a_stride: u32,       // A_T ? between k's : between rows
-  b_stride: u32,       // B_T ? between columns : between k's
-  _pad1: u32,
-  _pad2: u32,
-  batch_shape: vec4<u32>,
-  a_batch_strides: vec4<u32>,   // 0 where A is broadcast
-  b_batch_strides: vec4<u32>,
-}
+// struct Params: declared in engine/kernels/matmul.ts (MATMUL_PARAMS)
+{{PARAMS}}
 
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> A: array<vec4<f32>>;
@@ -87,12 +72,15 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   var rem = wid.z;
   var a_base = P.a_offset;
   var b_base = P.b_offset;
+  var batch_shape = array<u32, 4>(P.batch_shape0, P.batch_shape1, P.batch_shape2, P.batch_shape3);
+  var a_batch_strides = array<u32, 4>(P.a_batch_stride0, P.a_batch_stride1, P.a_batch_stride2, P.a_batch_stride3);
+  var b_batch_strides = array<u32, 4>(P.b_batch_stride0, P.b_batch_stride1, P.b_batch_stride2, P.b_batch_stride3);
   for (var d = i32(P.batch_rank) - 1; d >= 0; d--) {
-    let n = P.batch_shape[d];
+    let n = batch_shape[d];
     let c = rem % n;
     rem = rem / n;
-    a_base += c * P.a_batch_strides[d];
-    b_base += c * P.b_batch_strides[d];
+    a_base += c * a_batch_strides[d];
+    b_base += c * b_batch_strides[d];
   }
 
   // Clamped (so in-bounds) load positions; rows and columns past the edge are computed

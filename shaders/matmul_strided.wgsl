@@ -6,21 +6,8 @@
 // the fallback for layouts the vec4 kernel cannot read; the launcher prefers that one.
 // Bindings: 0 = Params; 1 = A (read); 2 = B (read); 3 = C (read_write, contiguous).
 
-struct Params {
-  M: u32,
-  N: u32,
-  K: u32,
-  batch_rank: u32,
-  a_offset: u32,
-  b_offset: u32,
-  c_offset: u32,
-  _pad: u32,
-  a_rs: u32, a_ks: u32,     // A strides along M and K
-  b_ks: u32, b_cs: u32,     // B strides along K and N
-  batch_shape: vec4<u32>,
-  a_batch_strides: vec4<u32>,
-  b_batch_strides: vec4<u32>,
-}
+// struct Params: declared in engine/kernels/matmul.ts (MATMUL_STRIDED_PARAMS)
+{{PARAMS}}
 
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> A: array<f32>;
@@ -35,12 +22,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var rem = gid.z;
   var a_base = P.a_offset;
   var b_base = P.b_offset;
+  var batch_shape = array<u32, 4>(P.batch_shape0, P.batch_shape1, P.batch_shape2, P.batch_shape3);
+  var a_batch_strides = array<u32, 4>(P.a_batch_stride0, P.a_batch_stride1, P.a_batch_stride2, P.a_batch_stride3);
+  var b_batch_strides = array<u32, 4>(P.b_batch_stride0, P.b_batch_stride1, P.b_batch_stride2, P.b_batch_stride3);
   for (var d = i32(P.batch_rank) - 1; d >= 0; d--) {
-    let n = P.batch_shape[d];
+    let n = batch_shape[d];
     let c = rem % n;
     rem = rem / n;
-    a_base += c * P.a_batch_strides[d];
-    b_base += c * P.b_batch_strides[d];
+    a_base += c * a_batch_strides[d];
+    b_base += c * b_batch_strides[d];
   }
   var rows: array<u32, 4>;
   var cols: array<u32, 4>;

@@ -2,6 +2,7 @@
 // either orientation) and matmul_strided.wgsl (any layout, scalar loads).
 
 import { gpu } from '../device/device.js';
+import { defineParams } from './params.js';
 import { dispatch, kernel } from './runtime.js';
 import { shaderSource } from './shader-source.js';
 import { matmulWorkgroupWidth } from './tuning.js';
@@ -23,6 +24,55 @@ export interface Vec4Layout {
   transposed: boolean;
   /** Stride of the non-contiguous matrix dim, in vec4s. */
   stride: number;
+}
+
+// The batch dims both kernels unflatten workgroup_id.z over (rank <= 4; dims past batch_rank are 0).
+const batchParams = {
+  batch_rank: 'u32',
+  batch_shape0: 'u32', batch_shape1: 'u32', batch_shape2: 'u32', batch_shape3: 'u32',
+  a_batch_stride0: 'u32', a_batch_stride1: 'u32', a_batch_stride2: 'u32', a_batch_stride3: 'u32', // 0 where A is broadcast
+  b_batch_stride0: 'u32', b_batch_stride1: 'u32', b_batch_stride2: 'u32', b_batch_stride3: 'u32',
+} as const;
+
+/** shaders/matmul.wgsl's parameters (params.ts): every offset and stride in vec4s. */
+export const MATMUL_PARAMS = defineParams('matmul', {
+  M: 'u32',
+  N: 'u32',
+  K: 'u32',
+  a_offset: 'u32',
+  b_offset: 'u32',
+  c_offset: 'u32',
+  a_stride: 'u32', // A_T ? between k's : between rows
+  b_stride: 'u32', // B_T ? between columns : between k's
+  ...batchParams,
+});
+
+/** shaders/matmul_strided.wgsl's parameters (params.ts): offsets and strides in elements. */
+export const MATMUL_STRIDED_PARAMS = defineParams('matmul_strided', {
+  M: 'u32',
+  N: 'u32',
+  K: 'u32',
+  a_offset: 'u32',
+  b_offset: 'u32',
+  c_offset: 'u32',
+  a_rs: 'u32', // A's strides along M and K
+  a_ks: 'u32',
+  b_ks: 'u32', // B's strides along K and N
+  b_cs: 'u32',
+  ...batchParams,
+});
+
+/** The batch fields of `s`, strides divided by `unit` (4 for matmul.wgsl's vec4s). */
+function batchValues(s: MatmulShape, unit: number): { readonly [K in keyof typeof batchParams]: number } {
+  const shape = (d: number) => s.batch[d] ?? 0;
+  const a = (d: number) => (s.aBatchStrides[d] ?? 0) / unit;
+  const b = (d: number) => (s.bBatchStrides[d] ?? 0) / unit;
+  return {
+    batch_rank: s.batch.length,
+    batch_shape0: shape(0), batch_shape1: shape(1), batch_shape2: shape(2), batch_shape3: shape(3),
+    a_batch_stride0: a(0), a_batch_stride1: a(1), a_batch_stride2: a(2), a_batch_stride3: a(3),
+    b_batch_stride0: b(0), b_batch_stride1: b(1), b_batch_stride2: b(2), b_batch_stride3: b(3),
+  };
 }
 
 // Must match TM and TN4 in matmul.wgsl: rows per workgroup, vec4 columns per invocation.
@@ -60,12 +110,6 @@ export function vec4Layouts(a: View, b: View, out: View, s: MatmulShape): { a: V
   return la && lb ? { a: la, b: lb } : null;
 }
 
-function packBatch(values: readonly number[], scale = 1): number[] {
-  const out = [0, 0, 0, 0];
-  values.forEach((v, i) => (out[i] = v / scale));
-  return out;
-}
-
 export function launchMatmul(a: View, b: View, out: View, s: MatmulShape): void {
   const batchCount = s.batch.reduce((x, y) => x * y, 1);
   if (s.M === 0 || s.N === 0 || batchCount === 0) return;
@@ -80,19 +124,22 @@ export function launchMatmul(a: View, b: View, out: View, s: MatmulShape): void 
     const key = `matmul:vec4:${la.transposed ? 'tA:' : ''}${lb.transposed ? 'tB:' : ''}${vec4Tile.rows}x${4 * vec4Tile.cols4}:wg${wg}`;
     const k = kernel({
       key, inputs: 2, outputs: 1,
-      wgsl: () => shaderSource('matmul', { A_T: String(la.transposed), B_T: String(lb.transposed), WG: wg }),
+      wgsl: () => shaderSource('matmul', { PARAMS: MATMUL_PARAMS.wgsl, A_T: String(la.transposed), B_T: String(lb.transposed), WG: wg }),
     });
-    const words = [s.M, s.N, s.K, s.batch.length, a.offset / 4, b.offset / 4, out.offset / 4, 0, la.stride, lb.stride, 0, 0,
-      ...packBatch(s.batch), ...packBatch(s.aBatchStrides, 4), ...packBatch(s.bBatchStrides, 4)];
+    const params = MATMUL_PARAMS.pack({
+      M: s.M, N: s.N, K: s.K, a_offset: a.offset / 4, b_offset: b.offset / 4, c_offset: out.offset / 4,
+      a_stride: la.stride, b_stride: lb.stride, ...batchValues(s, 4),
+    });
     const groupsX = Math.ceil(s.N / 4 / (wg * vec4Tile.cols4));
-    dispatch(k, buffers, { u32: words }, [groupsX, Math.ceil(s.M / vec4Tile.rows), batchCount]);
+    dispatch(k, buffers, params, [groupsX, Math.ceil(s.M / vec4Tile.rows), batchCount]);
     return;
   }
   const ra = a.shape.length;
   const rb = b.shape.length;
-  const k = kernel({ key: 'matmul:strided:4x4', inputs: 2, outputs: 1, wgsl: () => shaderSource('matmul_strided') });
-  const words = [s.M, s.N, s.K, s.batch.length, a.offset, b.offset, out.offset, 0,
-    a.strides[ra - 2]!, a.strides[ra - 1]!, b.strides[rb - 2]!, b.strides[rb - 1]!,
-    ...packBatch(s.batch), ...packBatch(s.aBatchStrides), ...packBatch(s.bBatchStrides)];
-  dispatch(k, buffers, { u32: words }, [Math.ceil(s.N / scalarTile.cols), Math.ceil(s.M / scalarTile.rows), batchCount]);
+  const k = kernel({ key: 'matmul:strided:4x4', inputs: 2, outputs: 1, wgsl: () => shaderSource('matmul_strided', { PARAMS: MATMUL_STRIDED_PARAMS.wgsl }) });
+  const params = MATMUL_STRIDED_PARAMS.pack({
+    M: s.M, N: s.N, K: s.K, a_offset: a.offset, b_offset: b.offset, c_offset: out.offset,
+    a_rs: a.strides[ra - 2]!, a_ks: a.strides[ra - 1]!, b_ks: b.strides[rb - 2]!, b_cs: b.strides[rb - 1]!, ...batchValues(s, 1),
+  });
+  dispatch(k, buffers, params, [Math.ceil(s.N / scalarTile.cols), Math.ceil(s.M / scalarTile.rows), batchCount]);
 }

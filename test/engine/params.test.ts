@@ -11,6 +11,7 @@ import { BN_APPLY_PARAMS, BN_FINALIZE_PARAMS, BN_GRADFIN_PARAMS, BN_PARTIAL_PARA
 import { CONV2D_PARAMS } from '../../engine/kernels/conv2d-params.js';
 import { MAP_PARAMS } from '../../engine/kernels/elementwise.js';
 import { LSTM_BACKWARD_PARAMS, LSTM_STEP_PARAMS } from '../../engine/kernels/lstm.js';
+import { MATMUL_PARAMS, MATMUL_STRIDED_PARAMS } from '../../engine/kernels/matmul.js';
 import { defineParams } from '../../engine/kernels/params.js';
 import type { ParamBlock, ParamDecl } from '../../engine/kernels/params.js';
 import { POOL_AVG_PARAMS, POOL_MAX_PARAMS } from '../../engine/kernels/pool-params.js';
@@ -131,9 +132,11 @@ describe('the elementwise kernel', () => {
   });
 });
 
-describe('lstm kernels', () => {
+describe('matmul and lstm kernels', () => {
   // Each family's file with its parameter block filled and its other placeholders (listed) left as they are.
   const families: Array<[string, Block, string[]]> = [
+    ['matmul', MATMUL_PARAMS, ['A_T', 'B_T', 'WG']],
+    ['matmul_strided', MATMUL_STRIDED_PARAMS, []],
     ['lstm', LSTM_STEP_PARAMS, ['VT', 'V', 'TB', 'WG', 'H_AT']],
     ['lstm_backward', LSTM_BACKWARD_PARAMS, ['VT', 'V', 'TB', 'WG', 'DZ_AT']],
   ];
@@ -174,6 +177,15 @@ describe('lstm kernels', () => {
       }
       return keys;
     }
+
+    it('matmul: both kernels', async () => {
+      const compiled = await compiledBy(() => {
+        wg.matmul(wg.randn([8, 8]), wg.randn([8, 8])).dispose();
+        wg.matmul(wg.randn([2, 3, 5]), wg.randn([5, 3])).dispose();
+      });
+      expectFamily(compiled, 'matmul:vec4', MATMUL_PARAMS);
+      expectFamily(compiled, 'matmul:strided', MATMUL_STRIDED_PARAMS);
+    });
 
     it('lstm: the step and its backward', async () => {
       const compiled = await compiledBy(() => {
