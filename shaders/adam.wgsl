@@ -24,27 +24,8 @@
 // step is 4 (or 5) streams in and 3 (or 4) out, so it runs at memory speed on lavapipe.
 // Specializations (key `adam:v4|s:ams?:max?`): vector width, AMSGrad, maximize.
 
-struct Params {
-  count: u32,          // invocations (elements / VEC)
-  row: u32,            // invocations per grid row
-  grad_offset: u32,    // element offsets, divided by VEC
-  param_offset: u32,
-  m_offset: u32,
-  v_offset: u32,
-  vmax_offset: u32,
-  _pad: u32,
-  beta1: f32,
-  beta2: f32,
-  eps: f32,
-  wd_l2: f32,
-  decay: f32,
-  step_size: f32,
-  bc2_sqrt: f32,
-  one_minus_beta1: f32,  // 1 − β1 and 1 − β2 rounded from f64, as torch passes them
-  one_minus_beta2: f32,
-  _pad2: f32,
-  _pad3: f32,
-}
+// struct Params: declared in engine/kernels/optim.ts (ADAM_PARAMS)
+{{PARAMS}}
 
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> grad: array<{{T}}>;
@@ -57,13 +38,17 @@ struct Params {
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x + gid.y * P.row;
   if (i >= P.count) { return; }
+  let eps = bitcast<f32>(P.eps_bits);
+  let wd_l2 = bitcast<f32>(P.wd_l2_bits);
+  let decay = bitcast<f32>(P.decay_bits);
+  let step_size = bitcast<f32>(P.step_size_bits);
   var g = {{SIGN}}grad[P.grad_offset + i];
-  let p = param[P.param_offset + i] * P.decay;
-  g = fma({{S}}(P.wd_l2), p, g);
+  let p = param[P.param_offset + i] * decay;
+  g = fma({{S}}(wd_l2), p, g);
   let m = fma(g, {{S}}(P.one_minus_beta1), exp_avg[P.m_offset + i] * P.beta1);
   let v = exp_avg_sq[P.v_offset + i] * P.beta2 + (P.one_minus_beta2 * g) * g;
   exp_avg[P.m_offset + i] = m;
   exp_avg_sq[P.v_offset + i] = v;
 {{DENOM}}
-  param[P.param_offset + i] = p + (-P.step_size * m) / denom;
+  param[P.param_offset + i] = p + (-step_size * m) / denom;
 }

@@ -26,20 +26,8 @@
 
 const ITEMS = {{ITEMS}}u;
 
-struct Params {
-  map_base: u32,       // where this dispatch's workgroup → segment map starts in table
-  groups: u32,         // workgroups of this dispatch
-  groups_x: u32,       // workgroups per grid row
-  _pad: u32,
-  beta1: f32,
-  beta2: f32,
-  eps: f32,
-  wd_l2: f32,
-  decay: f32,
-  one_minus_beta1: f32,  // 1 − β1 and 1 − β2 rounded from f64, as torch passes them
-  one_minus_beta2: f32,
-  _pad2: f32,
-}
+// struct Params: declared in engine/kernels/adam-multi.ts (ADAM_MULTI_PARAMS)
+{{PARAMS}}
 
 // table: the segments, 8 words each — first workgroup (within its dispatch), slot, grad,
 // param and moment offsets (vec4s), length (vec4s), step_size = lr / (1 − β1^t) and
@@ -55,9 +43,12 @@ struct Params {
 
 // The update of one vec4: moments in place, the new parameter returned.
 fn update(grad: vec4<f32>, param: vec4<f32>, i: u32, step_size: f32, bc2_sqrt: f32) -> vec4<f32> {
+  let eps = bitcast<f32>(P.eps_bits);
+  let wd_l2 = bitcast<f32>(P.wd_l2_bits);
+  let decay = bitcast<f32>(P.decay_bits);
   var g = {{SIGN}}grad;
-  let p = param * P.decay;
-  g = fma(vec4<f32>(P.wd_l2), p, g);
+  let p = param * decay;
+  g = fma(vec4<f32>(wd_l2), p, g);
   let m = fma(g, vec4<f32>(P.one_minus_beta1), exp_avg[i] * P.beta1);
   let v = exp_avg_sq[i] * P.beta2 + (P.one_minus_beta2 * g) * g;
   exp_avg[i] = m;

@@ -5,6 +5,7 @@
 
 import { gpu } from '../device/device.js';
 import { bufferPool } from '../tensor/buffer-pool.js';
+import { defineParams, f32Bits } from './params.js';
 import { type BufferBinding, dispatch, kernel, upload } from './runtime.js';
 import { shaderSource } from './shader-source.js';
 
@@ -41,6 +42,22 @@ export interface AdamGroupScalars {
   decay: number;
   maximize: boolean;
 }
+
+/** shaders/adam_multi.wgsl's parameters (params.ts); each segment's own scalars are in the table. */
+export const ADAM_MULTI_PARAMS = defineParams('adam_multi', {
+  map_base: 'u32', // where this dispatch's workgroup → segment map starts in the table
+  groups: 'u32', // workgroups of this dispatch
+  groups_x: 'u32', // workgroups per grid row
+  beta1: 'f32',
+  beta2: 'f32',
+  one_minus_beta1: 'f32', // 1 − β1 and 1 − β2 rounded from f64, as torch passes them
+  one_minus_beta2: 'f32',
+  // As f32 bits (the shader bitcasts them): an infinite lr, eps or weight decay (which torch
+  // accepts) makes them ±inf or NaN, and they must reach the update as they did; f32 fields refuse them.
+  eps_bits: 'u32',
+  wd_l2_bits: 'u32',
+  decay_bits: 'u32',
+});
 
 const GROUP = 256;
 /** vec4s per invocation: the segment lookup and slot switch are paid once per ITEMS updates. */
@@ -111,6 +128,7 @@ function multiKernel(slots: number, amsgrad: boolean, maximize: boolean) {
       const cases = (body: (s: number) => string) => range.map((s) => `    ${s === slots - 1 ? 'default' : `case ${s}u`}: { ${body(s)} }`).join('\n');
       const first = 2 + 2 * slots;
       return shaderSource('adam_multi', {
+        PARAMS: ADAM_MULTI_PARAMS.wgsl,
         ITEMS,
         SLOT_BINDINGS: [...range.map((s) => bind(2 + s, 'read', `grad_${s}`)), ...range.map((s) => bind(2 + slots + s, 'read_write', `param_${s}`))].join('\n'),
         M_BINDING: first,
@@ -119,8 +137,8 @@ function multiKernel(slots: number, amsgrad: boolean, maximize: boolean) {
         SLOT_CASES: cases((s) => `for (var k = k0; k < n; k += 256u) { param_${s}[p0 + k] = update(grad_${s}[g0 + k], param_${s}[p0 + k], s0 + k, step_size, bc2_sqrt); }`),
         SIGN: maximize ? '-' : '',
         DENOM: amsgrad
-          ? '  let vmax = max(max_exp_avg_sq[i], v);\n  max_exp_avg_sq[i] = vmax;\n  let denom = sqrt(vmax) / bc2_sqrt + P.eps;'
-          : '  let denom = sqrt(v) / bc2_sqrt + P.eps;',
+          ? '  let vmax = max(max_exp_avg_sq[i], v);\n  max_exp_avg_sq[i] = vmax;\n  let denom = sqrt(vmax) / bc2_sqrt + eps;'
+          : '  let denom = sqrt(v) / bc2_sqrt + eps;',
       });
     },
   });
@@ -168,18 +186,21 @@ export function launchAdamMulti(segments: readonly AdamSegment[], moments: AdamM
   upload(tableBuffer, 0, u32);
   const maxPerDim = gpu().limits.maxComputeWorkgroupsPerDimension;
   const state = [moments.expAvg, moments.expAvgSq, ...(moments.maxExpAvgSq ? [moments.maxExpAvgSq] : [])];
+  const scalars = {
+    beta1: s.beta1, beta2: s.beta2, one_minus_beta1: 1 - s.beta1, one_minus_beta2: 1 - s.beta2,
+    eps_bits: f32Bits(s.eps), wd_l2_bits: f32Bits(s.wdL2), decay_bits: f32Bits(s.decay),
+  };
   dispatches.forEach((d, i) => {
     const { mapBase, groups } = ranges[i]!;
     const k = multiKernel(d.length, amsgrad, s.maximize);
     const x = Math.min(groups, maxPerDim);
-    const words = [mapBase, groups, x, 0, s.beta1, s.beta2, s.eps, s.wdL2, s.decay, 1 - s.beta1, 1 - s.beta2, 0];
     const buffers: BufferBinding[] = [
       { buffer: tableBuffer, size: table.byteLength },
       ...d.map((slot) => ({ buffer: slot.grad })),
       ...d.map((slot) => ({ buffer: slot.param })),
       ...state,
     ];
-    dispatch(k, buffers, { u32: words, f32At: [4, 5, 6, 7, 8, 9, 10] }, [x, Math.ceil(groups / x)]);
+    dispatch(k, buffers, ADAM_MULTI_PARAMS.pack({ ...scalars, map_base: mapBase, groups, groups_x: x }), [x, Math.ceil(groups / x)]);
   });
   bufferPool.release(tableBuffer);
 }

@@ -45,3 +45,15 @@ export function defineParams<const D extends ParamDecl>(kernel: string, decl: D)
     },
   };
 }
+
+const bitsWord = new Uint32Array(1);
+const bitsFloat = new Float32Array(bitsWord.buffer);
+
+/**
+ * The f32 bit pattern of `x` (rounded to f32), for a u32 field the shader bitcasts back: how a value
+ * that may be ±inf or NaN, which f32 fields refuse, reaches a shader unchanged.
+ */
+export function f32Bits(x: number): number {
+  bitsFloat[0] = x;
+  return bitsWord[0]!;
+}

@@ -7,11 +7,13 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as wg from '../../engine/index.js';
 import { debugFlags } from '../../engine/device/debug.js';
+import { ADAM_MULTI_PARAMS } from '../../engine/kernels/adam-multi.js';
 import { BN_APPLY_PARAMS, BN_FINALIZE_PARAMS, BN_GRADFIN_PARAMS, BN_PARTIAL_PARAMS } from '../../engine/kernels/batchnorm-params.js';
 import { CONV2D_PARAMS } from '../../engine/kernels/conv2d-params.js';
 import { MAP_PARAMS } from '../../engine/kernels/elementwise.js';
 import { LSTM_BACKWARD_PARAMS, LSTM_STEP_PARAMS } from '../../engine/kernels/lstm.js';
 import { MATMUL_PARAMS, MATMUL_STRIDED_PARAMS } from '../../engine/kernels/matmul.js';
+import { ADAM_PARAMS } from '../../engine/kernels/optim.js';
 import { defineParams } from '../../engine/kernels/params.js';
 import type { ParamBlock, ParamDecl } from '../../engine/kernels/params.js';
 import { POOL_AVG_PARAMS, POOL_MAX_PARAMS } from '../../engine/kernels/pool-params.js';
@@ -132,13 +134,15 @@ describe('the elementwise kernel', () => {
   });
 });
 
-describe('matmul and lstm kernels', () => {
+describe('matmul, lstm and adam kernels', () => {
   // Each family's file with its parameter block filled and its other placeholders (listed) left as they are.
   const families: Array<[string, Block, string[]]> = [
     ['matmul', MATMUL_PARAMS, ['A_T', 'B_T', 'WG']],
     ['matmul_strided', MATMUL_STRIDED_PARAMS, []],
     ['lstm', LSTM_STEP_PARAMS, ['VT', 'V', 'TB', 'WG', 'H_AT']],
     ['lstm_backward', LSTM_BACKWARD_PARAMS, ['VT', 'V', 'TB', 'WG', 'DZ_AT']],
+    ['adam', ADAM_PARAMS, ['T', 'S', 'SIGN', 'VMAX_BINDING', 'DENOM']],
+    ['adam_multi', ADAM_MULTI_PARAMS, ['ITEMS', 'SLOT_BINDINGS', 'M_BINDING', 'V_BINDING', 'VMAX_BINDING', 'SLOT_CASES', 'SIGN', 'DENOM']],
   ];
 
   it('read only declared fields, and declare no struct of their own', () => {
@@ -194,6 +198,27 @@ describe('matmul and lstm kernels', () => {
       });
       expectFamily(compiled, 'lstm:step', LSTM_STEP_PARAMS);
       expectFamily(compiled, 'lstm:backward', LSTM_BACKWARD_PARAMS);
+    });
+
+    it('adam: single-tensor and multi-tensor, with and without AMSGrad', async () => {
+      const compiled = await compiledBy(() => {
+        for (const [foreach, amsgrad] of [[false, false], [false, true], [true, false], [true, true]] as const) {
+          const p = wg.randn([8], { requiresGrad: true });
+          p.grad = wg.randn([8]);
+          new wg.optim.Adam([{ params: [p], foreach }], { amsgrad }).step();
+        }
+      });
+      expect(expectFamily(compiled, 'adam:v4', ADAM_PARAMS)).toEqual(['adam:v4', 'adam:v4:amsgrad']);
+      expect(expectFamily(compiled, 'adam:multi', ADAM_MULTI_PARAMS)).toEqual(['adam:multi:1', 'adam:multi:1:amsgrad']);
+    });
+
+    it('adam: an infinite eps reaches both updates (as f32 bits): the parameter stays', async () => {
+      for (const foreach of [false, true]) {
+        const p = wg.tensor([1, 2, 3, 4], { requiresGrad: true });
+        p.grad = wg.tensor([0.5, -0.5, 1, -1]);
+        new wg.optim.Adam([{ params: [p], foreach }], { eps: Infinity }).step();
+        expect(await p.toArray(), `foreach ${foreach}`).toEqual([1, 2, 3, 4]);
+      }
     });
   });
 });
