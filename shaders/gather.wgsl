@@ -8,23 +8,8 @@
 // plausible value and is recorded in the faults buffer; the next readback throws the op's
 // error (engine/kernels/index-faults.ts says why it is not checked on the host).
 
-struct Params {
-  numel: u32,
-  row: u32,
-  rank: u32,
-  dim: u32,
-  src_offset: u32,
-  idx_offset: u32,
-  src_dim_size: u32,
-  fault_slot: u32,
-  fill_bits: u32,
-  _pad0: u32,
-  _pad1: u32,
-  _pad2: u32,
-  shape: array<vec4<u32>, 2>,
-  src_strides: array<vec4<u32>, 2>,
-  idx_strides: array<vec4<u32>, 2>,
-}
+// struct Params: declared in engine/kernels/indexing.ts (GATHER_PARAMS)
+{{PARAMS}}
 
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> src: array<{{T}}>;
@@ -32,22 +17,23 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> out: array<{{T}}>;
 {{INDEX_FAULTS}}
 
-fn at(v: array<vec4<u32>, 2>, d: u32) -> u32 { return v[d / 4u][d % 4u]; }
-
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x + gid.y * P.row;
   if (i >= P.numel) { return; }
+  var shape = array<u32, 8>(P.shape0, P.shape1, P.shape2, P.shape3, P.shape4, P.shape5, P.shape6, P.shape7);
+  var src_strides = array<u32, 8>(P.src_stride0, P.src_stride1, P.src_stride2, P.src_stride3, P.src_stride4, P.src_stride5, P.src_stride6, P.src_stride7);
+  var idx_strides = array<u32, 8>(P.idx_stride0, P.idx_stride1, P.idx_stride2, P.idx_stride3, P.idx_stride4, P.idx_stride5, P.idx_stride6, P.idx_stride7);
   var rem = i;
   var s = P.src_offset;
   var x = P.idx_offset;
   for (var d = i32(P.rank) - 1; d >= 0; d--) {
     let du = u32(d);
-    let n = at(P.shape, du);
+    let n = shape[du];
     let c = rem % n;
     rem = rem / n;
-    x += c * at(P.idx_strides, du);
-    if (du != P.dim) { s += c * at(P.src_strides, du); }
+    x += c * idx_strides[du];
+    if (du != P.dim) { s += c * src_strides[du]; }
   }
   let j = index[x];
   if (j < 0 || j >= i32(P.src_dim_size)) {
@@ -56,5 +42,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     out[i] = bitcast<{{T}}>(P.fill_bits);
     return;
   }
-  out[i] = src[s + u32(j) * at(P.src_strides, P.dim)];
+  out[i] = src[s + u32(j) * src_strides[P.dim]];
 }

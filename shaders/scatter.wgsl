@@ -9,25 +9,8 @@
 // range-checked once, by the invocation for output position 0 along `dim`; a bad one adds
 // nowhere and is recorded, so the next readback throws (engine/kernels/index-faults.ts).
 
-struct Params {
-  numel: u32,
-  row: u32,
-  rank: u32,
-  dim: u32,
-  self_offset: u32,
-  idx_offset: u32,
-  src_offset: u32,
-  idx_dim_size: u32,
-  fault_slot: u32,
-  _pad0: u32,
-  _pad1: u32,
-  _pad2: u32,
-  shape: array<vec4<u32>, 2>,        // self / out shape
-  idx_shape: array<vec4<u32>, 2>,
-  self_strides: array<vec4<u32>, 2>,
-  idx_strides: array<vec4<u32>, 2>,
-  src_strides: array<vec4<u32>, 2>,
-}
+// struct Params: declared in engine/kernels/indexing.ts (SCATTER_PARAMS)
+{{PARAMS}}
 
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read> self_in: array<{{T}}>;
@@ -36,12 +19,15 @@ struct Params {
 @group(0) @binding(4) var<storage, read_write> out: array<{{T}}>;
 {{INDEX_FAULTS}}
 
-fn at(v: array<vec4<u32>, 2>, d: u32) -> u32 { return v[d / 4u][d % 4u]; }
-
 @compute @workgroup_size(256)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x + gid.y * P.row;
   if (i >= P.numel) { return; }
+  var shape = array<u32, 8>(P.shape0, P.shape1, P.shape2, P.shape3, P.shape4, P.shape5, P.shape6, P.shape7);
+  var idx_shape = array<u32, 8>(P.idx_shape0, P.idx_shape1, P.idx_shape2, P.idx_shape3, P.idx_shape4, P.idx_shape5, P.idx_shape6, P.idx_shape7);
+  var self_strides = array<u32, 8>(P.self_stride0, P.self_stride1, P.self_stride2, P.self_stride3, P.self_stride4, P.self_stride5, P.self_stride6, P.self_stride7);
+  var idx_strides = array<u32, 8>(P.idx_stride0, P.idx_stride1, P.idx_stride2, P.idx_stride3, P.idx_stride4, P.idx_stride5, P.idx_stride6, P.idx_stride7);
+  var src_strides = array<u32, 8>(P.src_stride0, P.src_stride1, P.src_stride2, P.src_stride3, P.src_stride4, P.src_stride5, P.src_stride6, P.src_stride7);
   var rem = i;
   var self_at = P.self_offset;
   var x = P.idx_offset;
@@ -54,26 +40,26 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var pos_dim_stride = 0u;
   for (var d = i32(P.rank) - 1; d >= 0; d--) {
     let du = u32(d);
-    let n = at(P.shape, du);
+    let n = shape[du];
     let c = rem % n;
     rem = rem / n;
-    self_at += c * at(P.self_strides, du);
+    self_at += c * self_strides[du];
     if (du == P.dim) {
       dest = c;
       pos_dim_stride = pos_stride;
     } else {
-      inside = inside && c < at(P.idx_shape, du);
-      x += c * at(P.idx_strides, du);
-      s += c * at(P.src_strides, du);
+      inside = inside && c < idx_shape[du];
+      x += c * idx_strides[du];
+      s += c * src_strides[du];
       pos += c * pos_stride;
     }
-    pos_stride *= at(P.idx_shape, du);
+    pos_stride *= idx_shape[du];
   }
   var acc = self_in[self_at];
   if (inside) {
-    let xs = at(P.idx_strides, P.dim);
-    let ss = at(P.src_strides, P.dim);
-    let size = at(P.shape, P.dim);
+    let xs = idx_strides[P.dim];
+    let ss = src_strides[P.dim];
+    let size = shape[P.dim];
     for (var j = 0u; j < P.idx_dim_size; j++) {
       let v = index[x + j * xs];
       if (u32(v) == dest) { acc += src[s + j * ss]; }

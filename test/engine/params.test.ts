@@ -11,6 +11,7 @@ import { ADAM_MULTI_PARAMS } from '../../engine/kernels/adam-multi.js';
 import { BN_APPLY_PARAMS, BN_FINALIZE_PARAMS, BN_GRADFIN_PARAMS, BN_PARTIAL_PARAMS } from '../../engine/kernels/batchnorm-params.js';
 import { CONV2D_PARAMS } from '../../engine/kernels/conv2d-params.js';
 import { MAP_PARAMS } from '../../engine/kernels/elementwise.js';
+import { GATHER_PARAMS, SCATTER_PARAMS } from '../../engine/kernels/indexing.js';
 import { LSTM_BACKWARD_PARAMS, LSTM_STEP_PARAMS } from '../../engine/kernels/lstm.js';
 import { MATMUL_PARAMS, MATMUL_STRIDED_PARAMS } from '../../engine/kernels/matmul.js';
 import { ADAM_PARAMS } from '../../engine/kernels/optim.js';
@@ -134,7 +135,7 @@ describe('the elementwise kernel', () => {
   });
 });
 
-describe('matmul, lstm and adam kernels', () => {
+describe('matmul, lstm, adam and indexing kernels', () => {
   // Each family's file with its parameter block filled and its other placeholders (listed) left as they are.
   const families: Array<[string, Block, string[]]> = [
     ['matmul', MATMUL_PARAMS, ['A_T', 'B_T', 'WG']],
@@ -143,6 +144,8 @@ describe('matmul, lstm and adam kernels', () => {
     ['lstm_backward', LSTM_BACKWARD_PARAMS, ['VT', 'V', 'TB', 'WG', 'DZ_AT']],
     ['adam', ADAM_PARAMS, ['T', 'S', 'SIGN', 'VMAX_BINDING', 'DENOM']],
     ['adam_multi', ADAM_MULTI_PARAMS, ['ITEMS', 'SLOT_BINDINGS', 'M_BINDING', 'V_BINDING', 'VMAX_BINDING', 'SLOT_CASES', 'SIGN', 'DENOM']],
+    ['gather', GATHER_PARAMS, ['T', 'INDEX_FAULTS']],
+    ['scatter', SCATTER_PARAMS, ['T', 'INDEX_FAULTS']],
   ];
 
   it('read only declared fields, and declare no struct of their own', () => {
@@ -219,6 +222,15 @@ describe('matmul, lstm and adam kernels', () => {
         new wg.optim.Adam([{ params: [p], foreach }], { eps: Infinity }).step();
         expect(await p.toArray(), `foreach ${foreach}`).toEqual([1, 2, 3, 4]);
       }
+    });
+
+    it('gather and scatter_add', async () => {
+      const compiled = await compiledBy(() => {
+        const src = wg.randn([3, 4], { requiresGrad: true });
+        wg.gather(src, 1, wg.tensor([[0, 3], [1, 1], [2, 0]], { dtype: 'int32' })).sum().backward();
+      });
+      expectFamily(compiled, 'gather', GATHER_PARAMS);
+      expectFamily(compiled, 'scatter_add', SCATTER_PARAMS);
     });
   });
 });
