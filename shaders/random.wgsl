@@ -6,16 +6,8 @@
 // Bindings: 0 = Params; 1 = out (read_write). One element per invocation, workgroup 256.
 // DIST: uniform [0,1) · normal (Box–Muller on the first two words) · bernoulli(p) · randint.
 
-struct Params {
-  numel: u32,
-  row: u32,
-  seed_lo: u32,
-  seed_hi: u32,
-  offset_lo: u32,
-  offset_hi: u32,
-  a: f32,        // low / p / mean
-  b: f32,        // high / std
-}
+// struct Params: declared in engine/kernels/random.ts (RANDOM_PARAMS)
+{{PARAMS}}
 
 @group(0) @binding(0) var<uniform> P: Params;
 @group(0) @binding(1) var<storage, read_write> out: array<{{T}}>;
@@ -53,5 +45,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   let i = gid.x + gid.y * P.row;
   if (i >= P.numel) { return; }
   let r = philox(vec4<u32>(i, 0u, P.offset_lo, P.offset_hi), vec2<u32>(P.seed_lo, P.seed_hi));
+  let a = bitcast<f32>(P.a_bits);
+  let b = bitcast<f32>(P.b_bits);
   {{DIST}}
 }

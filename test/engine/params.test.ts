@@ -18,6 +18,7 @@ import { ADAM_PARAMS } from '../../engine/kernels/optim.js';
 import { defineParams } from '../../engine/kernels/params.js';
 import type { ParamBlock, ParamDecl } from '../../engine/kernels/params.js';
 import { POOL_AVG_PARAMS, POOL_MAX_PARAMS } from '../../engine/kernels/pool-params.js';
+import { RANDOM_PARAMS } from '../../engine/kernels/random.js';
 import { REDUCE_PARAMS } from '../../engine/kernels/reduce.js';
 import { shaderSource } from '../../engine/kernels/shader-source.js';
 import { SOFTMAX_PARAMS } from '../../engine/kernels/softmax.js';
@@ -135,7 +136,7 @@ describe('the elementwise kernel', () => {
   });
 });
 
-describe('matmul, lstm, adam and indexing kernels', () => {
+describe('matmul, lstm, adam, indexing and random kernels', () => {
   // Each family's file with its parameter block filled and its other placeholders (listed) left as they are.
   const families: Array<[string, Block, string[]]> = [
     ['matmul', MATMUL_PARAMS, ['A_T', 'B_T', 'WG']],
@@ -146,6 +147,7 @@ describe('matmul, lstm, adam and indexing kernels', () => {
     ['adam_multi', ADAM_MULTI_PARAMS, ['ITEMS', 'SLOT_BINDINGS', 'M_BINDING', 'V_BINDING', 'VMAX_BINDING', 'SLOT_CASES', 'SIGN', 'DENOM']],
     ['gather', GATHER_PARAMS, ['T', 'INDEX_FAULTS']],
     ['scatter', SCATTER_PARAMS, ['T', 'INDEX_FAULTS']],
+    ['random', RANDOM_PARAMS, ['T', 'DIST']],
   ];
 
   it('read only declared fields, and declare no struct of their own', () => {
@@ -184,6 +186,15 @@ describe('matmul, lstm, adam and indexing kernels', () => {
       }
       return keys;
     }
+
+    // First: the tests after it draw their inputs with randn.
+    it('random: every distribution; an infinite mean reaches the shader (as f32 bits)', async () => {
+      const compiled = await compiledBy(() => {
+        [wg.rand([5]), wg.randn([5]), wg.bernoulli([5], 0.5), wg.randint(0, 4, [5])].forEach((t) => t.dispose());
+      });
+      expect(expectFamily(compiled, 'random', RANDOM_PARAMS).sort()).toEqual(['random:bernoulli:f32', 'random:normal:f32', 'random:randint:i32', 'random:uniform:f32']);
+      expect(await wg.randn([3], { mean: Infinity }).toArray()).toEqual([Infinity, Infinity, Infinity]);
+    });
 
     it('matmul: both kernels', async () => {
       const compiled = await compiledBy(() => {
