@@ -7,6 +7,7 @@ import { countFrames, decodeSelected, probeWithFfmpeg, type StreamInfo } from '.
 import { DEFAULT_FRAMES, frameIndices } from './frames.js';
 import { decodeMjpegFrame } from './mjpeg.js';
 import { readMp4 } from './mp4.js';
+import { decodeSkipping, type SkipSource } from './nonref/skip.js';
 import { MissingPackageError } from '../models/optional-package.js';
 
 export const VIDEO_EXTENSIONS = ['.avi', '.mp4', '.webm', '.mkv', '.mov', '.m4v'];
@@ -24,6 +25,8 @@ export interface ClipFrames {
   containerFrames: number | null;
   codec: string;
   decoder: 'ffmpeg' | 'mjpeg-ts';
+  /** Frames ffmpeg decoded when it skipped unselected non-reference frames (nonref/); absent after a full decode. */
+  framesDecoded?: number;
 }
 
 export type DecoderChoice = 'auto' | 'ffmpeg' | 'mjpeg-ts';
@@ -64,7 +67,9 @@ export async function extractClip(path: string, k: number = DEFAULT_FRAMES, deco
   }
 
   let meta: ContainerMeta;
+  let skip: SkipSource | undefined;
   if (avi && avi.video.width > 0 && avi.video.height > 0) {
+    skip = { kind: 'avi', avi };
     const v = avi.video;
     meta = {
       codec: v.compression || v.handler, width: v.width, height: v.height, fps: v.fps,
@@ -78,6 +83,7 @@ export async function extractClip(path: string, k: number = DEFAULT_FRAMES, deco
       throw clipError(e);
     }
     meta = { codec: mp4.codec, width: mp4.width, height: mp4.height, fps: mp4.fps, count: mp4.samples, slack: 0 };
+    if (mp4.codec.startsWith('avc1')) skip = { kind: 'mp4' };
   } else {
     let info;
     try {
@@ -86,6 +92,21 @@ export async function extractClip(path: string, k: number = DEFAULT_FRAMES, deco
       throw clipError(e);
     }
     meta = { ...info, count: null, slack: 0 };
+  }
+  // WEBGRAD_SKIP_NONREF=0 decodes every frame (the reference the skipping path is tested against)
+  if (skip && process.env.WEBGRAD_SKIP_NONREF !== '0') {
+    let res;
+    try {
+      res = await decodeSkipping(path, skip, meta.width, meta.height, k);
+    } catch (e) {
+      throw clipError(e);
+    }
+    if (res) {
+      return {
+        frames: res.frames, indices: res.indices, width: meta.width, height: meta.height, fps: meta.fps,
+        frameCount: res.frameCount, containerFrames: meta.count, codec: meta.codec, decoder: 'ffmpeg', framesDecoded: res.decoded,
+      };
+    }
   }
   try {
     return await extractWithFfmpeg(path, meta, k);

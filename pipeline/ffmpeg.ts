@@ -77,18 +77,35 @@ export interface SelectResult {
 export function decodeSelected(
   path: string, width: number, height: number, indices: number[], alsoFrom = Number.POSITIVE_INFINITY,
 ): Promise<SelectResult> {
+  return selectFrom(['-i', path], undefined, path, width, height, indices, alsoFrom);
+}
+
+/**
+ * decodeSelected over an elementary stream held in memory (`format`: ffmpeg's demuxer name, 'm4v' or
+ * 'h264'), piped to ffmpeg's stdin; `label` names the clip in errors. The indices count the frames
+ * this stream yields, in display order.
+ */
+export function decodeStreamSelected(
+  format: string, bytes: Uint8Array, label: string, width: number, height: number, indices: number[],
+): Promise<SelectResult> {
+  return selectFrom(['-f', format, '-i', 'pipe:0'], bytes, label, width, height, indices, Number.POSITIVE_INFINITY);
+}
+
+function selectFrom(
+  input: string[], stdin: Uint8Array | undefined, label: string, width: number, height: number, indices: number[], alsoFrom: number,
+): Promise<SelectResult> {
   const { path: bin, major } = ffmpegBinary();
   const terms = [...new Set(indices)].map((i) => `eq(n\\,${i})`);
   if (Number.isFinite(alsoFrom)) terms.push(`gte(n\\,${alsoFrom})`);
   const expr = terms.length > 0 ? terms.join('+') : '0';
   const args = [
-    '-hide_banner', '-nostdin', '-v', 'error', '-progress', 'pipe:2', ...threads(), '-i', path,
+    '-hide_banner', '-nostdin', '-v', 'error', '-progress', 'pipe:2', ...threads(), ...input,
     '-filter_complex', `[0:v:0]split=2[count][pick];[pick]select='${expr}'[out]`,
     // the counting output must come first: -progress reports the first output's frame count
     '-map', '[count]', ...passthrough(major), '-f', 'null', '-',
     '-map', '[out]', ...passthrough(major), '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1',
   ];
-  return runFfmpeg(bin, args, path, width, height);
+  return runFfmpeg(bin, args, label, width, height, stdin);
 }
 
 /** Decodes the whole clip to count its frames (no pixels piped). */
@@ -99,10 +116,15 @@ export async function countFrames(path: string): Promise<number> {
   return (await runFfmpeg(bin, args, path, 0, 0)).decodedCount;
 }
 
-function runFfmpeg(bin: string, args: string[], path: string, width: number, height: number): Promise<SelectResult> {
+function runFfmpeg(
+  bin: string, args: string[], path: string, width: number, height: number, stdin?: Uint8Array,
+): Promise<SelectResult> {
   const frameBytes = width * height * 3;
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    // ffmpeg may stop reading early on an error; the exit status says why, not the broken pipe
+    child.stdin.on('error', () => {});
+    child.stdin.end(stdin);
     // each chunk is copied once, straight into the frame it belongs to: joining and slicing chunks made
     // 3 copies of every byte and most of the garbage (48 frames, 11 MB per XviD clip)
     const frames: Uint8Array[] = [];

@@ -1,0 +1,70 @@
+// Decoding only the frames that matter: every reference frame plus the selected non-reference ones,
+// fed to ffmpeg as an elementary stream (units.ts says why that is exact). Returns null — decode the
+// clip in full instead — for any stream the readers do not model exactly, when nothing would be
+// skipped, or when ffmpeg yields another frame count than the plan expects.
+import { readAviChunks, type AviInfo } from '../avi.js';
+import { decodeStreamSelected } from '../ffmpeg.js';
+import { frameIndices } from '../frames.js';
+import { moviComplete } from './avi-movi.js';
+import { h264Mp4Units } from './h264-mp4.js';
+import { mpeg4AviUnits } from './mpeg4-avi.js';
+import { type DecodeUnit, joinUnits, planDecode, Unsupported } from './units.js';
+
+export type SkipSource = { kind: 'avi'; avi: AviInfo } | { kind: 'mp4' };
+
+export interface SkipResult {
+  frames: Uint8Array[];
+  indices: number[];
+  /** The full decode's frame count, as the stream model gives it. */
+  frameCount: number;
+  /** Frames ffmpeg decoded, of frameCount. */
+  decoded: number;
+}
+
+/** Why the last clip was decoded in full (for tests and WEBGRAD_DEBUG_SKIP=1), or null when it was not. */
+export let lastFallback: string | null = null;
+
+function fallback(path: string, why: string): null {
+  lastFallback = why;
+  if (process.env.WEBGRAD_DEBUG_SKIP) process.stderr.write(`webgrad skip: ${path}: full decode (${why})\n`);
+  return null;
+}
+
+/** The stream readers' units for this clip, or the reason there are none. */
+export function clipUnits(path: string, source: SkipSource): { units: DecodeUnit[]; frames: number; alsoKeep: Set<DecodeUnit>; format: string } {
+  if (source.kind === 'avi') {
+    const v = source.avi.video;
+    if (source.avi.truncated && !moviComplete(path)) throw new Unsupported('a cut-off movi list');
+    const r = mpeg4AviUnits(v.compression || v.handler, readAviChunks(path, source.avi.videoChunks));
+    return { units: r.units, frames: r.frames, alsoKeep: new Set(r.firstB ? [r.firstB] : []), format: 'm4v' };
+  }
+  const r = h264Mp4Units(path);
+  return { units: r.units, frames: r.frames, alsoKeep: new Set(), format: 'h264' };
+}
+
+export async function decodeSkipping(path: string, source: SkipSource, width: number, height: number, k: number): Promise<SkipResult | null> {
+  lastFallback = null;
+  let clip;
+  try {
+    clip = clipUnits(path, source);
+  } catch (e) {
+    if (e instanceof Unsupported) return fallback(path, e.message);
+    throw e;
+  }
+  if (clip.frames < k) return fallback(path, `${clip.frames} frames, fewer than ${k}`);
+  const indices = frameIndices(clip.frames, k);
+  const plan = planDecode(clip.units, indices, clip.alsoKeep);
+  if (plan.units.length === clip.units.length) return fallback(path, 'no frame to skip');
+  const wanted = [...plan.positions.keys()];
+  let res;
+  try {
+    res = await decodeStreamSelected(clip.format, joinUnits(plan.units), path, width, height, wanted.map((d) => plan.positions.get(d)!));
+  } catch (e) {
+    return fallback(path, `ffmpeg failed on the reduced stream: ${(e as Error).message}`);
+  }
+  if (res.decodedCount !== plan.keptFrames || res.frames.length !== wanted.length) {
+    return fallback(path, `ffmpeg decoded ${res.decodedCount} frames of the reduced stream, the plan expects ${plan.keptFrames}`);
+  }
+  const got = new Map(wanted.map((d, j) => [d, res.frames[j]]));
+  return { frames: indices.map((i) => got.get(i)!), indices, frameCount: clip.frames, decoded: plan.keptFrames };
+}

@@ -1,0 +1,56 @@
+// The codec-neutral half of non-reference frame skipping: a clip as a list of decode units (what one
+// decoder call sees) with, for each, whether other frames depend on it and where its frame lands in
+// display order; and the plan that keeps every reference unit plus only the selected non-reference ones.
+// Dropping a unit nothing depends on changes no other frame's pixels, so the frames the decoder still
+// produces are the full decode's frames at known display positions.
+
+export interface DecodeUnit {
+  /** The bytes handed to the decoder for this unit (an elementary-stream piece, start codes included). */
+  bytes: Uint8Array;
+  /** True when a later frame may depend on it, or it changes decoder state (headers, N-VOPs): always kept. */
+  ref: boolean;
+  /** Its frame's index in the full decode's display order, or -1 when it yields no frame. */
+  display: number;
+}
+
+export interface DecodePlan {
+  /** The units to feed, in decode order. */
+  units: DecodeUnit[];
+  /** How many frames the kept units yield. */
+  keptFrames: number;
+  /** For each wanted display index (ascending, unique), its position among the kept frames' outputs. */
+  positions: Map<number, number>;
+}
+
+/**
+ * Keeps every reference unit and the non-reference ones whose display index is wanted (or listed in
+ * `alsoKeep`); the decoder then outputs the kept frames in display order, so a wanted frame's output
+ * position is its rank among the kept display indices.
+ */
+export function planDecode(units: DecodeUnit[], wanted: Iterable<number>, alsoKeep: Set<DecodeUnit> = new Set()): DecodePlan {
+  const want = new Set(wanted);
+  const kept = units.filter((u) => u.ref || want.has(u.display) || alsoKeep.has(u));
+  const shown = kept.filter((u) => u.display >= 0).map((u) => u.display).sort((a, b) => a - b);
+  const rank = new Map(shown.map((d, i) => [d, i]));
+  const positions = new Map<number, number>();
+  for (const d of [...want].sort((a, b) => a - b)) {
+    const at = rank.get(d);
+    if (at === undefined) throw new Error(`planDecode: display index ${d} is not a frame of this clip`);
+    positions.set(d, at);
+  }
+  return { units: kept, keptFrames: shown.length, positions };
+}
+
+/** Concatenates the units' bytes: the elementary stream fed to ffmpeg. */
+export function joinUnits(units: DecodeUnit[]): Uint8Array {
+  const out = new Uint8Array(units.reduce((n, u) => n + u.bytes.length, 0));
+  let at = 0;
+  for (const u of units) {
+    out.set(u.bytes, at);
+    at += u.bytes.length;
+  }
+  return out;
+}
+
+/** Thrown by the stream readers for anything they do not model exactly; the caller decodes in full instead. */
+export class Unsupported extends Error {}
