@@ -20,6 +20,7 @@ import { nnWorkloads } from './workloads/nn.js';
 import { optimWorkloads } from './workloads/optim.js';
 import { measureWait } from './workloads/wait.js';
 import { fmaLimitName, limitWorkloads, streamLimitName } from './workloads/limits.js';
+import { profileOnce } from './profile.js';
 
 interface Args { json: boolean; filter?: string; runs: number; warmup: number; noTfjs: boolean; noTorch: boolean; noBrowser: boolean; profile: boolean }
 
@@ -40,23 +41,6 @@ function parseArgs(argv: string[]): Args {
     } else throw new Error(`bench: unknown argument '${a}' (try --help)`);
   }
   return args;
-}
-
-/** --profile: one run with every kernel timed alone, printed by kernel family and by layer. */
-async function profileOnce(w: Workload, ours: ReturnType<Workload['ours']>): Promise<void> {
-  ours.run(); // warm: compile every pipeline first
-  await wg.synchronize();
-  const stop = wg.startProfiling(ours.modules?.() ?? []);
-  ours.run();
-  await wg.synchronize();
-  await new Promise((resolve) => setTimeout(resolve, 100)); // the last timestamp readbacks
-  const r = stop();
-  const pct = (ms: number) => `${((100 * ms) / r.totalMs).toFixed(1).padStart(5)} %`;
-  const lines = [`\nprofile of ${w.name} ${w.shape.join('x')}: ${r.totalMs.toFixed(1)} ms of kernels (each timed alone)`, '  by kernel family:'];
-  for (const f of r.families.slice(0, 15)) lines.push(`    ${pct(f.ms)}  ${f.ms.toFixed(1).padStart(9)} ms  ${String(f.count).padStart(5)}x  ${f.family}`);
-  lines.push('  by layer:');
-  for (const l of r.layers.slice(0, 25)) lines.push(`    ${pct(l.ms)}  ${l.ms.toFixed(1).padStart(9)} ms  ${l.scope}  (${l.families.slice(0, 3).map((f) => f.family).join(', ')})`);
-  process.stderr.write(`${lines.join('\n')}\n\n`);
 }
 
 async function measure(w: Workload, args: Args, adapter: string, tfjsReady: boolean, torch: TorchTimes): Promise<BenchResult> {
