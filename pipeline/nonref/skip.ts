@@ -56,15 +56,19 @@ export async function decodeSkipping(path: string, source: SkipSource, width: nu
   const plan = planDecode(clip.units, indices, clip.alsoKeep);
   if (plan.units.length === clip.units.length) return fallback(path, 'no frame to skip');
   const wanted = [...plan.positions.keys()];
-  let res;
+  const positions = wanted.map((d) => plan.positions.get(d)!);
+  // the clip's last frame is always wanted, so the last position is the last kept frame: what makes
+  // "exactly these frames came back" mean "the stream yielded exactly keptFrames frames"
+  if (positions[positions.length - 1] !== plan.keptFrames - 1) return fallback(path, 'the last frame is not among those wanted');
+  let frames;
   try {
-    res = await decodeStreamSelected(clip.format, joinUnits(plan.units), path, width, height, wanted.map((d) => plan.positions.get(d)!));
+    frames = await decodeStreamSelected(clip.format, joinUnits(plan.units), path, width, height, positions, plan.keptFrames);
   } catch (e) {
     return fallback(path, `ffmpeg failed on the reduced stream: ${(e as Error).message}`);
   }
-  if (res.decodedCount !== plan.keptFrames || res.frames.length !== wanted.length) {
-    return fallback(path, `ffmpeg decoded ${res.decodedCount} frames of the reduced stream, the plan expects ${plan.keptFrames}`);
+  if (frames.length !== wanted.length) {
+    return fallback(path, `ffmpeg returned ${frames.length} frames of the reduced stream where ${wanted.length} were asked for: it yields another count than the ${plan.keptFrames} planned`);
   }
-  const got = new Map(wanted.map((d, j) => [d, res.frames[j]]));
+  const got = new Map(wanted.map((d, j) => [d, frames[j]]));
   return { frames: indices.map((i) => got.get(i)!), indices, frameCount: clip.frames, decoded: plan.keptFrames };
 }

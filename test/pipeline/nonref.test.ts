@@ -9,7 +9,9 @@ import { extractClip } from '../../pipeline/extract.js';
 import { h264Mp4Units } from '../../pipeline/nonref/h264-mp4.js';
 import { mpeg4AviUnits } from '../../pipeline/nonref/mpeg4-avi.js';
 import * as skip from '../../pipeline/nonref/skip.js';
-import { planDecode, Unsupported } from '../../pipeline/nonref/units.js';
+import { joinUnits, planDecode, Unsupported } from '../../pipeline/nonref/units.js';
+import { decodeStreamSelected } from '../../pipeline/ffmpeg.js';
+import { frameIndices } from '../../pipeline/frames.js';
 import { ffmpeg, H264, MINI, tempDir, XVID } from './helpers.js';
 
 const HMDB = readdirSync(MINI, { withFileTypes: true }).filter((d) => d.isDirectory())
@@ -58,6 +60,21 @@ describe('skipping non-reference frames gives the full decode\'s frames', () => 
 });
 
 describe('fallback to the full decode', () => {
+  it('notices a reduced stream that yields another frame count than planned', async () => {
+    const src = { kind: 'avi' as const, avi: readAvi(XVID) };
+    const clip = skip.clipUnits(XVID, src);
+    const plan = planDecode(clip.units, frameIndices(clip.frames, 16), clip.alsoKeep);
+    const positions = [...plan.positions.values()];
+    const bytes = joinUnits(plan.units);
+    expect(await decodeStreamSelected('m4v', bytes, XVID, 320, 240, positions, plan.keptFrames)).toHaveLength(16);
+    // a stream that yields more frames than planned (here: every unit) returns those past the plan too
+    const all = joinUnits(clip.units);
+    expect((await decodeStreamSelected('m4v', all, XVID, 320, 240, positions, plan.keptFrames)).length).toBeGreaterThan(16);
+    // and a stream short of frames misses the last position
+    const short = joinUnits(plan.units.slice(0, -1));
+    expect((await decodeStreamSelected('m4v', short, XVID, 320, 240, positions, plan.keptFrames)).length).toBeLessThan(16);
+  }, 30_000);
+
   it('takes it for an MPEG-4 AVI of another codec tag (libavcodec\'s own encoder: FMP4)', async () => {
     const dir = tempDir('nonref');
     const out = join(dir, 'lavc.avi');
