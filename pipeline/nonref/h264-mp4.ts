@@ -67,6 +67,7 @@ export function h264Mp4Units(path: string): H264Units {
   }
   if (!samples[0].is_sync) throw new Unsupported('the first sample is not a sync sample');
 
+  let inBandParams = false;
   const units: DecodeUnit[] = samples.map((s, i) => {
     if (s.offset + s.size > file.length) throw new Unsupported(`sample ${i} runs past the end of the file`);
     const data = file.subarray(s.offset, s.offset + s.size);
@@ -74,6 +75,7 @@ export function h264Mp4Units(path: string): H264Units {
     let ref = false;
     let slices = 0;
     let idr = false;
+    let hasParams = false;
     for (let at = 0; at < data.length;) {
       if (at + lengthSize > data.length) throw new Unsupported(`sample ${i}: a cut NAL length`);
       let len = 0;
@@ -92,6 +94,7 @@ export function h264Mp4Units(path: string): H264Units {
         // parameter sets change decoder state; extension/SVC/MVC NALs are not modelled
         if (type >= 13 && type !== 24) throw new Unsupported(`NAL type ${type}`);
         ref = true;
+        hasParams = true;
       }
       nals.push(nal);
     }
@@ -104,8 +107,11 @@ export function h264Mp4Units(path: string): H264Units {
       bytes.set(p, at + 4);
       at += 4 + p.length;
     }
-    return { bytes, ref: ref || i === 0, display: -1 };
+    if (hasParams && !idr) inBandParams = true;
+    return { bytes, ref: ref || i === 0, display: -1, closes: idr };
   });
+  // an IDR ends every dependency, unless parameter sets sent outside IDR samples are still in use there
+  if (inBandParams) for (const u of units) u.closes = false;
   const order = samples.map((s, i) => i).sort((a, b) => samples[a].cts - samples[b].cts || a - b);
   for (let k = 1; k < order.length; k++) {
     if (samples[order[k]].cts === samples[order[k - 1]].cts) throw new Unsupported('two samples with the same composition time');

@@ -3,7 +3,7 @@
 // clip in full instead — for any stream the readers do not model exactly, when nothing would be
 // skipped, or when ffmpeg yields another frame count than the plan expects.
 import { readAviChunks, type AviInfo } from '../avi.js';
-import { decodeStreamSelected } from '../ffmpeg.js';
+import { decodeStreamSelected, ffmpegBinary } from '../ffmpeg.js';
 import { frameIndices } from '../frames.js';
 import { moviComplete } from './avi-movi.js';
 import { h264Mp4Units } from './h264-mp4.js';
@@ -34,6 +34,8 @@ function fallback(path: string, why: string): null {
 export function clipUnits(path: string, source: SkipSource): { units: DecodeUnit[]; frames: number; alsoKeep: Set<DecodeUnit>; format: string } {
   if (source.kind === 'avi') {
     const v = source.avi.video;
+    // the packed-bitstream replay follows libavcodec 4.x (the bundled ffmpeg); another ffmpeg decodes in full
+    if (ffmpegBinary().major !== 4) throw new Unsupported(`ffmpeg ${ffmpegBinary().major}.x (the MPEG-4 replay models 4.x)`);
     if (source.avi.truncated && !moviComplete(path)) throw new Unsupported('a cut-off movi list');
     const r = mpeg4AviUnits(v.compression || v.handler, readAviChunks(path, source.avi.videoChunks));
     return { units: r.units, frames: r.frames, alsoKeep: new Set(r.firstB ? [r.firstB] : []), format: 'm4v' };

@@ -11,6 +11,8 @@ export interface DecodeUnit {
   ref: boolean;
   /** Its frame's index in the full decode's display order, or -1 when it yields no frame. */
   display: number;
+  /** Nothing decoded after it depends on anything decoded before it (an H.264 IDR picture). */
+  closes?: boolean;
 }
 
 export interface DecodePlan {
@@ -24,12 +26,27 @@ export interface DecodePlan {
 
 /**
  * Keeps every reference unit and the non-reference ones whose display index is wanted (or listed in
- * `alsoKeep`); the decoder then outputs the kept frames in display order, so a wanted frame's output
- * position is its rank among the kept display indices.
+ * `alsoKeep`), less the tail of each closed stretch (see `closes`) after its last wanted frame; the
+ * decoder then outputs the kept frames in display order, so a wanted frame's output position is its
+ * rank among the kept display indices.
  */
 export function planDecode(units: DecodeUnit[], wanted: Iterable<number>, alsoKeep: Set<DecodeUnit> = new Set()): DecodePlan {
   const want = new Set(wanted);
-  const kept = units.filter((u) => u.ref || want.has(u.display) || alsoKeep.has(u));
+  const needed = (u: DecodeUnit): boolean => want.has(u.display) || alsoKeep.has(u);
+  const keep = units.map((u) => u.ref || needed(u));
+  // between two closing units, what comes after the last needed frame feeds no needed frame: left out,
+  // references too (a closing unit ends every dependency on what precedes it)
+  if (units.some((u) => u.closes)) {
+    let start = 0;
+    for (let i = 1; i <= units.length; i++) {
+      if (i < units.length && !units[i].closes) continue;
+      let last = start - 1;
+      for (let j = start; j < i; j++) if (needed(units[j])) last = j;
+      for (let j = last + 1; j < i; j++) keep[j] = false;
+      start = i;
+    }
+  }
+  const kept = units.filter((_, i) => keep[i]);
   const shown = kept.filter((u) => u.display >= 0).map((u) => u.display).sort((a, b) => a - b);
   const rank = new Map(shown.map((d, i) => [d, i]));
   const positions = new Map<number, number>();
