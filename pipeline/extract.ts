@@ -7,7 +7,9 @@ import { countFrames, decodeSelected, probeWithFfmpeg, type StreamInfo } from '.
 import { DEFAULT_FRAMES, frameIndices } from './frames.js';
 import { decodeMjpegFrame } from './mjpeg.js';
 import { readMp4 } from './mp4.js';
+import { h264Mp4Units, type H264Units } from './nonref/h264-mp4.js';
 import { decodeSkipping, type SkipSource } from './nonref/skip.js';
+import { Unsupported } from './nonref/units.js';
 import { MissingPackageError } from '../models/optional-package.js';
 
 export const VIDEO_EXTENSIONS = ['.avi', '.mp4', '.webm', '.mkv', '.mov', '.m4v'];
@@ -78,12 +80,15 @@ export async function extractClip(path: string, k: number = DEFAULT_FRAMES, deco
   } else if (['.mp4', '.mov', '.m4v'].includes(ext)) {
     let mp4;
     try {
-      mp4 = readMp4(path);
+      // H.264 for the skipping path: its parse also gives readMp4's answer; anything else is read as before
+      const parsed = skipNonRef() ? tryH264Units(path) : undefined;
+      if (parsed) skip = { kind: 'mp4', parsed };
+      mp4 = parsed?.meta ?? readMp4(path);
     } catch (e) {
       throw clipError(e);
     }
     meta = { codec: mp4.codec, width: mp4.width, height: mp4.height, fps: mp4.fps, count: mp4.samples, slack: 0 };
-    if (mp4.codec.startsWith('avc1')) skip = { kind: 'mp4' };
+    if (!skip && mp4.codec.startsWith('avc1')) skip = { kind: 'mp4' };
   } else {
     let info;
     try {
@@ -93,8 +98,7 @@ export async function extractClip(path: string, k: number = DEFAULT_FRAMES, deco
     }
     meta = { ...info, count: null, slack: 0 };
   }
-  // WEBGRAD_SKIP_NONREF=0 decodes every frame (the reference the skipping path is tested against)
-  if (skip && process.env.WEBGRAD_SKIP_NONREF !== '0') {
+  if (skip && skipNonRef()) {
     let res;
     try {
       res = await decodeSkipping(path, skip, meta.width, meta.height, k);
@@ -113,6 +117,19 @@ export async function extractClip(path: string, k: number = DEFAULT_FRAMES, deco
   } catch (e) {
     if (e instanceof ClipError) throw e;
     throw clipError(e);
+  }
+}
+
+/** WEBGRAD_SKIP_NONREF=0 decodes every frame (the reference the skipping path is tested against). */
+const skipNonRef = (): boolean => process.env.WEBGRAD_SKIP_NONREF !== '0';
+
+/** The MP4's H.264 units, or undefined when the skipping path does not take it (it says why when it runs). */
+function tryH264Units(path: string): H264Units | undefined {
+  try {
+    return h264Mp4Units(path);
+  } catch (e) {
+    if (e instanceof Unsupported) return undefined;
+    throw e;
   }
 }
 

@@ -6,7 +6,9 @@
 // Sample tables through mp4box, as pipeline/mp4.ts reads the metadata.
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { requireOptional } from '../../models/optional-package.js';
-import { type DecodeUnit, Unsupported } from './units.js';
+import type { Movie } from 'mp4box';
+import type { Mp4VideoInfo } from '../mp4.js';
+import { type DecodeUnit, MAX_CLIP_BYTES, Unsupported } from './units.js';
 
 interface Mp4Sample { offset: number; size: number; cts: number; dts: number; is_sync: boolean }
 interface ParameterSet { data: Uint8Array }
@@ -17,6 +19,8 @@ const START = new Uint8Array([0, 0, 0, 1]);
 export interface H264Units {
   units: DecodeUnit[];
   frames: number;
+  /** What readMp4 says of the file, from the same parse (so prepare reads the moov once). */
+  meta: Mp4VideoInfo;
 }
 
 /** Reads the file's moov and first video track's samples; the whole file is read (clips are small). */
@@ -24,7 +28,9 @@ export function h264Mp4Units(path: string): H264Units {
   const fd = openSync(path, 'r');
   let file: Uint8Array;
   try {
-    file = new Uint8Array(fstatSync(fd).size);
+    const size = fstatSync(fd).size;
+    if (size > MAX_CLIP_BYTES) throw new Unsupported(`${size} bytes, more than the ${MAX_CLIP_BYTES} read into memory`);
+    file = new Uint8Array(size);
     let done = 0;
     while (done < file.length) {
       const n = readSync(fd, file, done, file.length - done, done);
@@ -36,14 +42,14 @@ export function h264Mp4Units(path: string): H264Units {
   }
   const { createFile, MP4BoxBuffer } = requireOptional<typeof import('mp4box')>('mp4box', 'reading MP4 sample tables');
   const mp4 = createFile();
-  let ready = false;
-  mp4.onReady = () => (ready = true);
-  mp4.appendBuffer(MP4BoxBuffer.fromArrayBuffer(file.buffer.slice(0), 0), true);
+  let info: Movie | undefined;
+  mp4.onReady = (m) => (info = m);
+  // the file's own buffer (sized exactly): mp4box only reads it
+  mp4.appendBuffer(MP4BoxBuffer.fromArrayBuffer(file.buffer as ArrayBuffer, 0), true);
   mp4.flush();
-  if (!ready) throw new Unsupported('mp4box could not read the moov box');
-  const info = (mp4 as any).getInfo?.() ?? undefined;
-  const track = info?.videoTracks?.[0];
-  if (!track || info.videoTracks.length !== 1) throw new Unsupported('not exactly one video track');
+  if (!info) throw new Unsupported('mp4box could not read the moov box');
+  const track = info.videoTracks[0];
+  if (!track?.video || info.videoTracks.length !== 1) throw new Unsupported('not exactly one video track');
   const trak = (mp4 as any).getTrackById(track.id);
   const samples = trak.samples as Mp4Sample[];
   if (!samples?.length) throw new Unsupported('no samples');
@@ -117,5 +123,11 @@ export function h264Mp4Units(path: string): H264Units {
     if (samples[order[k]].cts === samples[order[k - 1]].cts) throw new Unsupported('two samples with the same composition time');
   }
   order.forEach((i, d) => (units[i].display = d));
-  return { units, frames: units.length };
+  // as readMp4 computes them
+  const seconds = track.timescale > 0 ? track.samples_duration / track.timescale : 0;
+  const meta: Mp4VideoInfo = {
+    codec: track.codec, width: track.video.width, height: track.video.height,
+    fps: seconds > 0 ? Math.round((track.nb_samples / seconds) * 1000) / 1000 : 0, samples: track.nb_samples,
+  };
+  return { units, frames: units.length, meta };
 }

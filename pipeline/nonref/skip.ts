@@ -6,11 +6,12 @@ import { readAviChunks, type AviInfo } from '../avi.js';
 import { decodeStreamSelected, ffmpegBinary } from '../ffmpeg.js';
 import { frameIndices } from '../frames.js';
 import { moviComplete } from './avi-movi.js';
-import { h264Mp4Units } from './h264-mp4.js';
+import { h264Mp4Units, type H264Units } from './h264-mp4.js';
 import { mpeg4AviUnits } from './mpeg4-avi.js';
-import { type DecodeUnit, joinUnits, planDecode, Unsupported } from './units.js';
+import { type DecodeUnit, joinUnits, MAX_CLIP_BYTES, planDecode, Unsupported } from './units.js';
 
-export type SkipSource = { kind: 'avi'; avi: AviInfo } | { kind: 'mp4' };
+/** The clip's container, as extract.ts read it (an MP4's units when it parsed them already). */
+export type SkipSource = { kind: 'avi'; avi: AviInfo } | { kind: 'mp4'; parsed?: H264Units };
 
 export interface SkipResult {
   frames: Uint8Array[];
@@ -37,10 +38,12 @@ export function clipUnits(path: string, source: SkipSource): { units: DecodeUnit
     // the packed-bitstream replay follows libavcodec 4.x (the bundled ffmpeg); another ffmpeg decodes in full
     if (ffmpegBinary().major !== 4) throw new Unsupported(`ffmpeg ${ffmpegBinary().major}.x (the MPEG-4 replay models 4.x)`);
     if (source.avi.truncated && !moviComplete(path)) throw new Unsupported('a cut-off movi list');
+    const bytes = source.avi.videoChunks.reduce((n, c) => n + c.size, 0);
+    if (bytes > MAX_CLIP_BYTES) throw new Unsupported(`${bytes} bytes of video, more than the ${MAX_CLIP_BYTES} read into memory`);
     const r = mpeg4AviUnits(v.compression || v.handler, readAviChunks(path, source.avi.videoChunks));
     return { units: r.units, frames: r.frames, alsoKeep: new Set(r.firstB ? [r.firstB] : []), format: 'm4v' };
   }
-  const r = h264Mp4Units(path);
+  const r = source.parsed ?? h264Mp4Units(path);
   return { units: r.units, frames: r.frames, alsoKeep: new Set(), format: 'h264' };
 }
 

@@ -69,5 +69,11 @@ export function joinUnits(units: DecodeUnit[]): Uint8Array {
   return out;
 }
 
+/**
+ * The skipping path holds the whole clip in memory (and pipes its kept part); a larger file is decoded in
+ * full from disk instead. HMDB51 clips are under 10 MB.
+ */
+export const MAX_CLIP_BYTES = 256 * 1024 * 1024;
+
 /** Thrown by the stream readers for anything they do not model exactly; the caller decodes in full instead. */
 export class Unsupported extends Error {}

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readAvi } from '../../pipeline/avi.js';
+import { readMp4 } from '../../pipeline/mp4.js';
 import { extractClip } from '../../pipeline/extract.js';
 import { h264Mp4Units } from '../../pipeline/nonref/h264-mp4.js';
 import { mpeg4AviUnits } from '../../pipeline/nonref/mpeg4-avi.js';
@@ -229,6 +230,7 @@ describe('H.264 sample classification', () => {
     }
     const r = h264Mp4Units(H264);
     expect(r.frames).toBe(280);
+    expect(r.meta).toEqual(readMp4(H264));
     expect(r.units.filter((u) => !u.ref)).toHaveLength(nonRefSlices);
     expect(nonRefSlices).toBe(108);
     expect(new Set(r.units.map((u) => u.display)).size).toBe(280);
