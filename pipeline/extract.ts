@@ -9,7 +9,6 @@ import { decodeMjpegFrame } from './mjpeg.js';
 import { readMp4 } from './mp4.js';
 import { h264Mp4Units, type H264Units } from './nonref/h264-mp4.js';
 import { decodeSkipping, type SkipSource } from './nonref/skip.js';
-import { Unsupported } from './nonref/units.js';
 import { MissingPackageError } from '../models/optional-package.js';
 
 export const VIDEO_EXTENSIONS = ['.avi', '.mp4', '.webm', '.mkv', '.mov', '.m4v'];
@@ -128,8 +127,8 @@ function tryH264Units(path: string): H264Units | undefined {
   try {
     return h264Mp4Units(path);
   } catch (e) {
-    if (e instanceof Unsupported) return undefined;
-    throw e;
+    if (e instanceof MissingPackageError) throw e;
+    return undefined;
   }
 }
 

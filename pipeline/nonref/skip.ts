@@ -3,6 +3,7 @@
 // clip in full instead — for any stream the readers do not model exactly, when nothing would be
 // skipped, or when ffmpeg yields another frame count than the plan expects.
 import { readAviChunks, type AviInfo } from '../avi.js';
+import { MissingPackageError } from '../../models/optional-package.js';
 import { decodeStreamSelected, ffmpegBinary } from '../ffmpeg.js';
 import { frameIndices } from '../frames.js';
 import { moviComplete } from './avi-movi.js';
@@ -53,8 +54,9 @@ export async function decodeSkipping(path: string, source: SkipSource, width: nu
   try {
     clip = clipUnits(path, source);
   } catch (e) {
-    if (e instanceof Unsupported) return fallback(path, e.message);
-    throw e;
+    // a missing package is the run's problem; anything else odd in the stream is the full decode's to judge
+    if (e instanceof MissingPackageError) throw e;
+    return fallback(path, e instanceof Unsupported ? e.message : `reading the stream failed: ${(e as Error).message}`);
   }
   if (clip.frames < k) return fallback(path, `${clip.frames} frames, fewer than ${k}`);
   const indices = frameIndices(clip.frames, k);
