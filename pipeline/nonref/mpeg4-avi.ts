@@ -110,6 +110,8 @@ export function mpeg4AviUnits(tag: string, chunks: Uint8Array[]): Mpeg4Units {
     decode(c);
     if (vops.length === 2) {
       if (!packed) throw new Unsupported('two VOPs in a chunk without the DivX packed-bitstream flag');
+      // libavcodec returns before keeping anything when the first VOP yields no picture
+      if (!parseVop(c, vops[0].at, vol).coded) throw new Unsupported('an N-VOP packed with another VOP');
       const second = c.subarray(vops[1].at);
       if (second.length <= 7 || (second[4] & 0x40)) throw new Unsupported('a packed second VOP libavcodec does not keep');
       kept = second;

@@ -208,6 +208,7 @@ describe('MPEG-4 packed-bitstream replay', () => {
       ['a zero-size chunk', [chunk(...head(), vop(I, 0)), new Uint8Array(0)]],
       ['a coded P arriving while a B is kept (libavcodec drops it)', [chunk(...head(), vop(I, 0)), chunk(vop(P, 2), vop(B, 1)), chunk(vop(P, 3))]],
       ['no VOL first', [chunk(vop(I, 0))]],
+      ['an N-VOP packed with a B-VOP', [chunk(...head(), vop(I, 0)), chunk(vop(P, 2)), chunk(vop(P, 3, false), vop(B, 1))]],
     ];
     for (const [why, chunks] of bad) expect(() => mpeg4AviUnits('XVID', chunks), why).toThrow(Unsupported);
     expect(() => mpeg4AviUnits('FMP4', [chunk(...head(), vop(I, 0))])).toThrow(/codec tag/);
