@@ -2,7 +2,8 @@
 //  - prepare: clips/s of `prepare` on the real clips in ../shared/videos/ (XviD AVI + H.264 MP4) repeated
 //    to a few hundred, beside the seed's way on the same clips: OpenCV (Debian's python3-opencv) reading
 //    every frame with VideoCapture.read() and writing the chosen 16 with cv2.imwrite. ratio = ours / OpenCV.
-//  - decode strategy: one ffmpeg run with a select filter per clip vs. 16 seeking runs (-ss before -i).
+//  - decode strategy: one ffmpeg run with a select filter per clip vs. 16 seeking runs (-ss before -i);
+//    framesDecoded: per real clip, frames decoded / frames in the clip.
 //  - loader: DataLoader clips/s at the seed's batch size (8) and the CPU it takes.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, symlinkSync } from 'node:fs';
@@ -73,8 +74,12 @@ function runFfmpegRaw(args: string[]): Promise<void> {
   });
 }
 
-/** Clips/s on one thread for the select strategy (extractClip) and for seeking once per frame. */
-async function decodeStrategies(sources: string[], reps: number): Promise<{ select: number; seek: number }> {
+/**
+ * Clips/s on one thread for the select strategy (extractClip) and for seeking once per frame; and, per
+ * source, the frames extractClip had ffmpeg decode of the clip's frames (fewer when it skips
+ * non-reference frames, pipeline/nonref/).
+ */
+async function decodeStrategies(sources: string[], reps: number): Promise<{ select: number; seek: number; decoded: string[] }> {
   let t = performance.now();
   for (let r = 0; r < reps; r++) for (const s of sources) await extractClip(s);
   const select = (reps * sources.length) / ((performance.now() - t) / 1000);
@@ -90,7 +95,7 @@ async function decodeStrategies(sources: string[], reps: number): Promise<{ sele
     }
   }
   const seek = (reps * sources.length) / ((performance.now() - t) / 1000);
-  return { select, seek };
+  return { select, seek, decoded: metas.map((m) => `${m.framesDecoded ?? m.frameCount}/${m.frameCount}`) };
 }
 
 async function loaderBench(frames: string): Promise<Record<string, unknown>> {
@@ -139,6 +144,7 @@ export async function runPrepareBench(opts: { json: boolean }): Promise<Array<Re
       ratio: cv === null ? null : round(oursPerSec / cv), jobs,
       clipsPerSecOneWorker: round(onePerSec), ratioOneWorker: cv === null ? null : round(onePerSec / cv),
       decodeSelectClipsPerSec: round(strategies.select), decodeSeekClipsPerSec: round(strategies.seek),
+      framesDecoded: strategies.decoded,
     }];
     ensureSplit(join(root, 'frames'), ours.clips.map((c) => `${c.class}/${c.clip}`), { kind: 'stratified', testSize: 0.1, seed: 0 });
     results.push(await loaderBench(join(root, 'frames')));
