@@ -2,6 +2,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { runToEnd } from './ffmpeg-runner.js';
 import { MissingPackageError, OPTIONAL_PACKAGES, requireOptional } from '../models/optional-package.js';
 
 let resolved: { path: string; major: number } | undefined;
@@ -119,65 +120,32 @@ export async function countFrames(path: string): Promise<number> {
   return (await runFfmpeg(bin, args, path, 0, 0)).decodedCount;
 }
 
-function runFfmpeg(
+async function runFfmpeg(
   bin: string, args: string[], path: string, width: number, height: number, stdin?: Uint8Array, counted = true,
 ): Promise<SelectResult> {
   const frameBytes = width * height * 3;
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    // ffmpeg may stop reading early on an error; the exit status says why, not the broken pipe
-    child.stdin.on('error', () => {});
-    child.stdin.end(stdin);
-    // each chunk is copied once, straight into the frame it belongs to: joining and slicing chunks made
-    // 3 copies of every byte and most of the garbage (48 frames, 11 MB per XviD clip)
-    const frames: Uint8Array[] = [];
-    let frame: Uint8Array | undefined;
-    let filled = 0;
-    let leftover = 0;
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      if (frameBytes === 0) {
-        leftover += chunk.length;
-        return;
-      }
-      let at = 0;
-      while (at < chunk.length) {
-        frame ??= new Uint8Array(frameBytes);
-        const n = Math.min(frameBytes - filled, chunk.length - at);
-        frame.set(chunk.subarray(at, at + n), filled);
-        filled += n;
-        at += n;
-        if (filled === frameBytes) {
-          frames.push(frame);
-          frame = undefined;
-          filled = 0;
-        }
-      }
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-      if (stderr.length > 1 << 20) stderr = stderr.slice(-(1 << 16));
-    });
-    child.on('error', (e) => reject(new Error(`${path}: could not run ffmpeg (${bin}): ${e.message}`)));
-    child.on('close', (code, signal) => {
-      const counts = [...stderr.matchAll(/^frame=(\d+)$/gm)];
-      const errors = stderr.split('\n').filter((l) => l && !/^[a-z_0-9]+=/.test(l));
-      if (code !== 0) {
-        const why = errors.slice(-3).join('; ') || `exit ${code ?? signal}`;
-        reject(new Error(`ffmpeg could not decode it: ${why}`));
-        return;
-      }
-      if (filled + leftover !== 0) {
-        reject(new Error(`ffmpeg's frames are not ${width}x${height} as the container says (${filled + leftover} bytes left over)`));
-        return;
-      }
-      if (counts.length === 0 && counted) {
-        reject(new Error(`ffmpeg reported no frame count${errors.length ? `: ${errors.slice(-2).join('; ')}` : ''}`));
-        return;
-      }
-      resolve({ frames, decodedCount: counts.length > 0 ? Number(counts[counts.length - 1][1]) : -1 });
-    });
-  });
+  let res;
+  try {
+    res = await runToEnd(bin, args, stdin);
+  } catch (e) {
+    throw new Error(`${path}: ${(e as Error).message}`);
+  }
+  const { code, stdout, stderr } = res;
+  const counts = [...stderr.matchAll(/^frame=(\d+)$/gm)];
+  const errors = stderr.split('\n').filter((l) => l && !/^[a-z_0-9]+=/.test(l));
+  if (code !== 0) {
+    const why = errors.slice(-3).join('; ') || `exit ${code}`;
+    throw new Error(`ffmpeg could not decode it: ${why}`);
+  }
+  const leftover = frameBytes === 0 ? stdout.length : stdout.length % frameBytes;
+  if (leftover !== 0) throw new Error(`ffmpeg's frames are not ${width}x${height} as the container says (${leftover} bytes left over)`);
+  if (counts.length === 0 && counted) {
+    throw new Error(`ffmpeg reported no frame count${errors.length ? `: ${errors.slice(-2).join('; ')}` : ''}`);
+  }
+  // every frame a view into the one buffer ffmpeg's output was read into: no copies, one allocation
+  const frames: Uint8Array[] = [];
+  if (frameBytes > 0) for (let at = 0; at < stdout.length; at += frameBytes) frames.push(new Uint8Array(stdout.buffer, stdout.byteOffset + at, frameBytes));
+  return { frames, decodedCount: counts.length > 0 ? Number(counts[counts.length - 1][1]) : -1 };
 }
 
 /** A video stream's codec, coded size and frame rate, from whichever reader got them. */
