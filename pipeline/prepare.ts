@@ -264,7 +264,13 @@ function finishedLater(task: ClipTask, settings: PrepareSettings): ClipRecord | 
   return st && finishedClip(join(task.out, task.className, task.clip), settings, st);
 }
 
-/** Runs tasks on `jobs` worker threads, one task per worker at a time; a crashed worker fails its task and is replaced. */
+/**
+ * Clips a worker holds at once: two, so one clip's ffmpeg decodes while the worker encodes and writes the
+ * other's JPEGs (with one, a worker's thread and its ffmpeg take turns).
+ */
+const CLIPS_PER_WORKER = Number(process.env.WEBGRAD_CLIPS_PER_WORKER ?? 2);
+
+/** Runs tasks on `jobs` worker threads, CLIPS_PER_WORKER tasks per worker at a time; a crashed worker fails its tasks and is replaced. */
 async function runPool(
   tasks: ClipTask[], jobs: number, signal: AbortSignal | undefined, onReply: (task: ClipTask, reply: WorkerReply) => void,
 ): Promise<void> {
@@ -282,17 +288,20 @@ async function runPool(
     const spawn = (): void => {
       const w = startWorker(import.meta.url, 'prepare-worker');
       workers.add(w);
-      let current = -1;
+      const current = new Set<number>();
       const feed = (): void => {
-        if (next >= tasks.length) {
+        while (current.size < CLIPS_PER_WORKER && next < tasks.length) {
+          const id = next++;
+          current.add(id);
+          w.postMessage({ id, task: tasks[id] });
+        }
+        if (current.size === 0) {
           workers.delete(w);
           void w.terminate();
-          return;
         }
-        current = next++;
-        w.postMessage({ id: current, task: tasks[current] });
       };
       w.on('message', (reply: WorkerReply) => {
+        current.delete(reply.id);
         onReply(tasks[reply.id], reply);
         if (++finished === tasks.length) {
           signal?.removeEventListener('abort', stop);
@@ -302,11 +311,11 @@ async function runPool(
       });
       w.on('error', (e) => {
         workers.delete(w);
-        if (current >= 0) {
-          onReply(tasks[current], { id: current, ok: false, reason: `worker crashed: ${e.message}`, expected: false });
-          current = -1;
+        for (const id of current) {
+          onReply(tasks[id], { id, ok: false, reason: `worker crashed: ${e.message}`, expected: false });
           if (++finished === tasks.length) return resolveAll();
         }
+        current.clear();
         spawn();
       });
       feed();
