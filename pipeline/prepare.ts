@@ -268,7 +268,7 @@ function finishedLater(task: ClipTask, settings: PrepareSettings): ClipRecord | 
  * Clips a worker holds at once: two, so one clip's ffmpeg decodes while the worker encodes and writes the
  * other's JPEGs (with one, a worker's thread and its ffmpeg take turns).
  */
-const CLIPS_PER_WORKER = Number(process.env.WEBGRAD_CLIPS_PER_WORKER ?? 2);
+const CLIPS_PER_WORKER = Math.max(1, Math.floor(Number(process.env.WEBGRAD_CLIPS_PER_WORKER)) || 2);
 
 /** Runs tasks on `jobs` worker threads, CLIPS_PER_WORKER tasks per worker at a time; a crashed worker fails its tasks and is replaced. */
 async function runPool(
