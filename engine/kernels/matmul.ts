@@ -1,7 +1,9 @@
 // Launcher for shaders/matmul.wgsl (vec4, register-blocked, operands read in place in
-// either orientation) and matmul_strided.wgsl (any layout, scalar loads).
+// either orientation) and matmul_strided.wgsl (any layout, scalar loads); large products on CPU
+// adapters go through textures instead (matmul-texture.ts).
 
 import { gpu } from '../device/device.js';
+import { launchMatmulTextures, useMatmulTextures } from './matmul-texture.js';
 import { defineParams } from './params.js';
 import { dispatch, kernel } from './runtime.js';
 import { shaderSource } from './shader-source.js';
@@ -116,6 +118,10 @@ export function launchMatmul(a: View, b: View, out: View, s: MatmulShape): void 
   if (s.batch.length > 4) throw new Error(`matmul: at most 4 batch dims are supported, got ${s.batch.length}`);
   const maxGroups = gpu().limits.maxComputeWorkgroupsPerDimension;
   if (batchCount > maxGroups) throw new Error(`matmul: ${batchCount} batch matrices exceed ${maxGroups}; reshape into fewer, larger matrices`);
+  if (useMatmulTextures(s)) {
+    launchMatmulTextures(a, b, out, s);
+    return;
+  }
   const buffers = [{ buffer: a.buffer }, { buffer: b.buffer }, { buffer: out.buffer }];
   const layouts = vec4Layouts(a, b, out, s);
   if (layouts) {

@@ -6,6 +6,7 @@
 // file, asks for collections as GPU memory grows.
 
 import { gpu, isInitialised } from '../device/device.js';
+import { releaseMatmulTextures } from '../kernels/matmul-texture.js';
 import { bufferPool } from './buffer-pool.js';
 import { Storage } from './storage.js';
 
@@ -279,6 +280,7 @@ bufferPool.onAcquire = (size: number, reused: boolean) => {
 /** Destroys every pooled buffer, as PyTorch's torch.cuda.empty_cache(): live tensors keep theirs. */
 export function emptyCache(): void {
   bufferPool.trim();
+  releaseMatmulTextures();
 }
 
 export interface MemoryStats {

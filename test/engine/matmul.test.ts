@@ -1,8 +1,10 @@
 // matmul against a float64 CPU reference: every operand orientation (transposed views are
 // read in place), shapes off the kernels' tiles, vec4 and strided paths, broadcast batch
-// dims, offset views, and the backward products.
-import { beforeAll, describe, expect, it } from 'vitest';
+// dims, offset views, and the backward products — once on the buffer kernels and once with
+// every product forced through textures (matmul-texture.ts), which lavapipe takes from 128³ on.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as wg from '../../engine/index.js';
+import { matmulTextureMode, setMatmulTextures } from '../../engine/kernels/matmul-texture.js';
 import { setupGpu } from '../helpers/gpu.js';
 
 beforeAll(setupGpu);
@@ -97,7 +99,14 @@ const orientations: Array<[Layout, Layout]> = [
   ['contiguous', 'contiguous'], ['transposed', 'contiguous'], ['contiguous', 'transposed'], ['transposed', 'transposed'],
 ];
 
-describe('matmul', () => {
+for (const mode of ['never', 'always'] as const) describe(`matmul (textures: ${mode})`, () => {
+  beforeAll(() => setMatmulTextures(mode));
+  afterAll(() => setMatmulTextures());
+
+  it('takes the path under test', () => {
+    expect(matmulTextureMode()).toBe(mode);
+  });
+
   // [M, N, K]: tile multiples, vec4-readable shapes off the tile, and shapes only the
   // strided kernel can read (K or N not a multiple of 4, M odd with A transposed).
   const shapes: Array<[number, number, number]> = [

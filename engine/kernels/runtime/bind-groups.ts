@@ -3,6 +3,8 @@
 // storage inputs, then the read_write outputs — so a layout depends only on how many of each.
 // Bind groups are cached by layout and bound buffer ranges: the pool hands a training loop the
 // same buffers every step, so after the first step creating them costs nothing.
+// A kernel may also bind textures, after its buffers (matmul_texture.wgsl reads its operands
+// through them: on lavapipe a texel fetch is one AVX2 gather, a storage-buffer load a per-lane loop).
 
 import { gpu } from '../../device/device.js';
 import { paramRing, paramSlot } from './param-ring.js';
@@ -14,11 +16,17 @@ export interface BufferBinding {
   size?: number;
 }
 
+/** A texture binding: sampled (`texture_2d<f32>`, read with textureLoad) or a write-only rgba32float storage texture. */
+export type TextureKind = 'sampled' | 'storage-write';
+
 const layouts = new Map<string, GPUBindGroupLayout>();
 
-/** The layout for `inputs` read-only and `outputs` read_write storage buffers after the parameters. */
-export function layoutFor(inputs: number, outputs: number): GPUBindGroupLayout {
-  const id = `${inputs}:${outputs}`;
+/**
+ * The layout for `inputs` read-only and `outputs` read_write storage buffers after the
+ * parameters, then `textures` in order.
+ */
+export function layoutFor(inputs: number, outputs: number, textures: readonly TextureKind[] = []): GPUBindGroupLayout {
+  const id = `${inputs}:${outputs}${textures.length ? `:${textures.join(',')}` : ''}`;
   let layout = layouts.get(id);
   if (layout) return layout;
   const entries: GPUBindGroupLayoutEntry[] = [
@@ -31,6 +39,15 @@ export function layoutFor(inputs: number, outputs: number): GPUBindGroupLayout {
       buffer: { type: i < inputs ? 'read-only-storage' : 'storage' },
     });
   }
+  for (const [i, kind] of textures.entries()) {
+    entries.push({
+      binding: inputs + outputs + 1 + i,
+      visibility: GPUShaderStage.COMPUTE,
+      ...(kind === 'sampled'
+        ? { texture: { sampleType: 'unfilterable-float' as const } }
+        : { storageTexture: { access: 'write-only' as const, format: 'rgba32float' as const } }),
+    });
+  }
   layout = gpu().device.createBindGroupLayout({ label: `webgrad ${id}`, entries });
   layouts.set(id, layout);
   return layout;
@@ -38,7 +55,7 @@ export function layoutFor(inputs: number, outputs: number): GPUBindGroupLayout {
 
 const bindGroups = new Map<string, GPUBindGroup>();
 const bindGroupLimit = 8192;
-const bufferIds = new WeakMap<GPUBuffer, number>();
+const bufferIds = new WeakMap<GPUBuffer | GPUTextureView, number>();
 const layoutIds = new WeakMap<GPUBindGroupLayout, number>();
 let nextId = 1;
 const idOf = <T extends object>(ids: WeakMap<T, number>, o: T) => {
@@ -47,8 +64,9 @@ const idOf = <T extends object>(ids: WeakMap<T, number>, o: T) => {
   return id;
 };
 
-/** The bind group of kernel `key` (named in errors) binding `buffers` after the parameter ring. */
-export function bindGroupFor(device: GPUDevice, key: string, layout: GPUBindGroupLayout, buffers: readonly BufferBinding[], maxBinding: number): GPUBindGroup {
+/** The bind group of kernel `key` (named in errors) binding `buffers`, then `textures`, after the parameter ring. */
+export function bindGroupFor(device: GPUDevice, key: string, layout: GPUBindGroupLayout, buffers: readonly BufferBinding[], maxBinding: number,
+  textures: readonly GPUTextureView[] = []): GPUBindGroup {
   const ranges = buffers.map((b) => {
     const size = b.size ?? b.buffer.size - (b.offset ?? 0);
     if (size > maxBinding) {
@@ -57,7 +75,8 @@ export function bindGroupFor(device: GPUDevice, key: string, layout: GPUBindGrou
     }
     return { buffer: b.buffer, offset: b.offset ?? 0, size };
   });
-  const id = `${idOf(layoutIds, layout)}|${ranges.map((r) => `${idOf(bufferIds, r.buffer)}:${r.offset}:${r.size}`).join(',')}`;
+  const id = `${idOf(layoutIds, layout)}|${ranges.map((r) => `${idOf(bufferIds, r.buffer)}:${r.offset}:${r.size}`).join(',')}` +
+    textures.map((t) => `|t${idOf(bufferIds, t)}`).join('');
   let group = bindGroups.get(id);
   if (group) return group;
   group = device.createBindGroup({
@@ -65,6 +84,7 @@ export function bindGroupFor(device: GPUDevice, key: string, layout: GPUBindGrou
     entries: [
       { binding: 0, resource: { buffer: paramRing(device), offset: 0, size: paramSlot } },
       ...ranges.map((r, i) => ({ binding: i + 1, resource: r })),
+      ...textures.map((t, i) => ({ binding: ranges.length + 1 + i, resource: t })),
     ],
   });
   if (bindGroups.size >= bindGroupLimit) bindGroups.delete(bindGroups.keys().next().value!);

@@ -14,11 +14,12 @@ import { type Params, paramRingFull, writeParams } from './param-ring.js';
 import type { Kernel } from './pipelines.js';
 import { recordKernelTime } from './timing.js';
 
-/** Records one dispatch into the open batch. */
-export function dispatch(k: Kernel, buffers: readonly BufferBinding[], params: Params, workgroups: readonly [number, number?, number?]): void {
+/** Records one dispatch into the open batch (`textures`: the kernel's texture bindings, after its buffers). */
+export function dispatch(k: Kernel, buffers: readonly BufferBinding[], params: Params, workgroups: readonly [number, number?, number?],
+  textures: readonly GPUTextureView[] = []): void {
   const { device, limits } = gpu();
-  if (buffers.length !== k.inputs + k.outputs) {
-    throw new Error(`webgrad: internal error: kernel '${k.key}' takes ${k.inputs + k.outputs} buffers, got ${buffers.length}`);
+  if (buffers.length !== k.inputs + k.outputs || textures.length !== k.textures) {
+    throw new Error(`webgrad: internal error: kernel '${k.key}' takes ${k.inputs + k.outputs} buffers and ${k.textures} textures, got ${buffers.length} and ${textures.length}`);
   }
   const [x, y = 1, z = 1] = workgroups;
   if (x === 0 || y === 0 || z === 0) return;
@@ -28,7 +29,7 @@ export function dispatch(k: Kernel, buffers: readonly BufferBinding[], params: P
   }
   if (paramRingFull()) flush();
   const offset = writeParams(params);
-  const bindGroup = bindGroupFor(device, k.key, k.layout, buffers, limits.maxStorageBufferBindingSize);
+  const bindGroup = bindGroupFor(device, k.key, k.layout, buffers, limits.maxStorageBufferBindingSize, textures);
   if (debugFlags.validate || debugFlags.timing) {
     dispatchAlone(k, bindGroup, offset, [x, y, z]);
     return;

@@ -5,7 +5,7 @@
 
 import { gpu } from '../../device/device.js';
 import { debugFlags } from '../../device/debug.js';
-import { layoutFor } from './bind-groups.js';
+import { layoutFor, type TextureKind } from './bind-groups.js';
 import { checkAtNextReadback, reportGpuError } from './errors.js';
 
 export interface KernelDef {
@@ -13,6 +13,8 @@ export interface KernelDef {
   key: string;
   inputs: number;
   outputs: number;
+  /** Texture bindings after the buffers, in order (none by default). */
+  textures?: readonly TextureKind[];
   /** Generates the WGSL; called only when `key` is not cached yet. */
   wgsl: () => string;
 }
@@ -23,6 +25,7 @@ export interface Kernel {
   layout: GPUBindGroupLayout;
   inputs: number;
   outputs: number;
+  textures: number;
 }
 
 const kernels = new Map<string, Kernel>();
@@ -45,7 +48,7 @@ export function kernel(def: KernelDef): Kernel {
   if (debugFlags.printShader) console.error(`// ---- kernel ${def.key}\n${code}`);
   device.pushErrorScope('validation');
   const module = device.createShaderModule({ label: def.key, code });
-  const layout = layoutFor(def.inputs, def.outputs);
+  const layout = layoutFor(def.inputs, def.outputs, def.textures);
   const pipeline = device.createComputePipeline({
     label: def.key,
     layout: device.createPipelineLayout({ bindGroupLayouts: [layout] }),
@@ -57,7 +60,7 @@ export function kernel(def: KernelDef): Kernel {
     const info = await module.getCompilationInfo();
     reportGpuError(info.messages.length ? compileErrorText(def.key, code, info.messages) : `webgrad: kernel '${def.key}': ${error.message}`);
   }));
-  const compiled = { key: def.key, pipeline, layout, inputs: def.inputs, outputs: def.outputs };
+  const compiled = { key: def.key, pipeline, layout, inputs: def.inputs, outputs: def.outputs, textures: def.textures?.length ?? 0 };
   kernels.set(def.key, compiled);
   return compiled;
 }
