@@ -14,10 +14,10 @@
 //
 // Tile: as matmul.wgsl, and for the same lavapipe reasons (see its header): a workgroup of WG=8
 // invocations shares TM=12 rows (output pixels), picked by the workgroup id, so every load of
-// src — including the padding checks and the patch addressing — is uniform across the SIMD lanes
-// (a scalar load + broadcast, no gather); each invocation owns TN4=2 vec4 columns (8 output
-// channels) WG apart, the only per-lane loads. A channel step costs 12 uniform loads and 2 vec4
-// gathers for 96 multiply-adds. No workgroup memory, no barriers.
+// src — including the padding checks and the patch addressing — is the same address in every lane
+// (one broadcast on a GPU; on lavapipe 25.0 still a per-lane loop, see matmul.wgsl's header);
+// each invocation owns TN4=2 vec4 columns (8 output channels) WG apart. A channel step costs 12
+// shared loads and 2 vec4 gathers for 96 multiply-adds. No workgroup memory, no barriers.
 // Epilogue (inference, BatchNorm folded into Wp and bias): ADD_RESIDUAL adds a tensor of out's shape,
 // RELU clamps at 0 — relu(conv(x) + bias + residual) written once instead of three passes.
 // Bindings: 0 = Params; 1 = src (f32); 2 = Wp (vec4); 3 = bias (f32, read only if HAS_BIAS);

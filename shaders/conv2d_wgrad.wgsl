@@ -6,8 +6,9 @@
 // columns as in conv2d.wgsl's forward — not one load per channel plane, 8 planes apart, per lane.
 //
 // Tile: a workgroup of WG invocations shares TM=12 rows, picked by the workgroup id, so the x loads
-// are uniform across the SIMD lanes (scalar load + broadcast); each invocation owns TN4=2 vec4
-// columns (8 output channels) WG apart. A pixel step costs 12 uniform loads and 2 vec4 loads for
+// are the same address in every lane (a broadcast on GPUs; lavapipe 25.0 still loops over the
+// lanes, see matmul.wgsl's header); each invocation owns TN4=2 vec4
+// columns (8 output channels) WG apart. A pixel step costs 12 shared loads and 2 vec4 loads for
 // 96 multiply-adds, the forward's ratio. No workgroup memory, no barriers (see matmul.wgsl).
 // Rows:
 //   FOLD_KX = false: 12 input channels c of one tap (ky, kx). All rows share the tap, hence the

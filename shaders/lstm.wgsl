@@ -14,7 +14,8 @@
 // Tile: invocation = V consecutive hidden units (VT = vec4<f32> when H % 4 == 0, else f32)
 // × TB batch rows; workgroup = WG invocations along the hidden units, workgroup_id.y picks the
 // TB rows. Why (lavapipe runs 8 lanes as one SIMD program, per-lane loads are loops): h_{t−1}
-// is read at an address uniform across the workgroup (one scalar load + broadcast), and
+// is read at an address uniform across the workgroup (a broadcast on GPUs; lavapipe 25.0 still
+// loops over the lanes, see matmul.wgsl's header), and
 // each k-step gathers only 4 vec4s of W_hhᵀ per lane, reused by TB rows: 4·TB vec4
 // multiply-adds per 4 gathers, 4·TB + 4 vec4 registers (TB = 4: 20, under LLVM's spill
 // point). No workgroup memory, no barriers.

@@ -14,13 +14,15 @@
 // interleaved WG apart so neighbouring invocations read neighbouring vec4s of B.
 //
 // Why this shape (lavapipe, 2 cores, GFLOP/s at 256/512/1024/2048, A and B row-major):
-//  - llvmpipe runs 8 invocations as one 8-wide SIMD program. A load whose address is the
-//    same in every lane (it depends only on workgroup_id, uniforms and constants) becomes
-//    one scalar load + broadcast; any other load is a per-lane loop with an active-lane
-//    test, a bounds check and a branch per float (about ten instructions per lane per
-//    float, read off GALLIVM_DEBUG=asm). So rows come from workgroup_id (A loads are
-//    uniform) and only B is gathered: a k-step costs 4·TN4 gathered floats per lane and
-//    does TM·4·TN4 multiply-adds.
+//  - llvmpipe runs 8 invocations as one 8-wide SIMD program. The rows come from workgroup_id
+//    so that the A loads are the same address in every lane, which a GPU serves as one
+//    broadcast. lavapipe 25.0 does not: it makes a storage-buffer load scalar only when the
+//    address is built from constants and push constants (nir_src_is_always_uniform, not
+//    divergence analysis), so every load here, A's too, is a per-lane loop with an
+//    active-lane test, a bounds check and a branch per float (~13 instructions per lane and
+//    float, GALLIVM_DEBUG=asm with MESA_SHADER_CACHE_DISABLE=true). That is why products
+//    from 128³ on go through textures on CPU adapters (matmul_texture.wgsl, ~2x); this
+//    kernel serves the smaller ones and every GPU.
 //  - this kernel, as written (loops over const-sized arrays, which NIR fully unrolls into
 //    registers): 19.9 / 22.2 / 22.5 / 20.3; Aᵀ 20.4/20.4/22.2/17.7, Bᵀ 19.7/22.1/23.4/23.4,
 //    AᵀBᵀ 18.2/20.4/22.3/20.9 (tfjs-backend-webgpu: 5.5 at 1024).

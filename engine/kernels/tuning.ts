@@ -60,8 +60,7 @@ const gpuRule: KernelTuning = {
 
 /**
  * The table. On a CPU adapter a workgroup is best one SIMD group: lavapipe compiles 8 invocations
- * into one AVX2 register of 8 f32, so the tile's shared loads stay scalar broadcasts and there is
- * no second group to interleave (matmul.wgsl's header has the measurements: 16 ties on square
+ * into one AVX2 register of 8 f32, so there is no second group to interleave (matmul.wgsl's header has the measurements: 16 ties on square
  * products and loses on narrow ones, 32 loses ~15 % everywhere). Raised to the subgroup size
  * where the adapter reports a wider one (AVX-512 builds: 16).
  * GPU vendors share one rule until bench/gpu.sh has timed them; a row differs only with a
