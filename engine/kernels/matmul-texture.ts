@@ -13,19 +13,10 @@ import { defineParams } from './params.js';
 import { dispatch, flush, kernel } from './runtime.js';
 import { shaderSource } from './shader-source.js';
 import { classifyAdapter, matmulWorkgroupWidth } from './tuning.js';
+import type { MatmulShape } from './matmul.js';
 import type { View } from './view.js';
 
 export type MatmulTextureMode = 'auto' | 'always' | 'never';
-
-/** The shape facts the texture path needs (a subset of matmul.ts's MatmulShape). */
-export interface TextureMatmulShape {
-  M: number;
-  N: number;
-  K: number;
-  batch: readonly number[];
-  aBatchStrides: readonly number[];
-  bBatchStrides: readonly number[];
-}
 
 /** Products smaller than this (multiply-adds, all batches) stay on the buffer kernel in 'auto'. */
 const autoMinMacs = 128 ** 3;
@@ -56,7 +47,7 @@ const isBatched = (strides: readonly number[]) => strides.some((s) => s !== 0);
 const texels = (n: number) => Math.ceil(n / 4);
 
 /** The texture sizes [width, height] the product needs: A then B. */
-function textureSizes(s: TextureMatmulShape): [[number, number], [number, number]] {
+function textureSizes(s: MatmulShape): [[number, number], [number, number]] {
   const batchCount = s.batch.reduce((x, y) => x * y, 1);
   const aCopies = isBatched(s.aBatchStrides) ? batchCount : 1;
   const bCopies = isBatched(s.bBatchStrides) ? batchCount : 1;
@@ -64,7 +55,7 @@ function textureSizes(s: TextureMatmulShape): [[number, number], [number, number
 }
 
 /** Whether launchMatmul should take the texture path for this product. */
-export function useMatmulTextures(s: TextureMatmulShape): boolean {
+export function useMatmulTextures(s: MatmulShape): boolean {
   const mode = matmulTextureMode();
   if (mode === 'never' || s.K === 0) return false;
   const max = gpu().limits.maxTextureDimension2D;
@@ -150,7 +141,7 @@ function pack(view: View, target: GPUTextureView, rows: number, rowsOut: number,
 }
 
 /** C = A·B through textures; the caller checked useMatmulTextures(s). */
-export function launchMatmulTextures(a: View, b: View, out: View, s: TextureMatmulShape): void {
+export function launchMatmulTextures(a: View, b: View, out: View, s: MatmulShape): void {
   const [[aw, ah], [bw, bh]] = textureSizes(s);
   const ta = textureFor('a', aw, ah);
   const tb = textureFor('b', bw, bh);
