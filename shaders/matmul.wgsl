@@ -21,7 +21,7 @@
 //    divergence analysis), so every load here, A's too, is a per-lane loop with an
 //    active-lane test, a bounds check and a branch per float (~13 instructions per lane and
 //    float, GALLIVM_DEBUG=asm with MESA_SHADER_CACHE_DISABLE=true). That is why products
-//    from 128³ on go through textures on CPU adapters (matmul_texture.wgsl, ~2x); this
+//    from 128³ on go through textures on lavapipe (matmul_texture.wgsl, ~2x); this
 //    kernel serves the smaller ones and every GPU.
 //  - this kernel, as written (loops over const-sized arrays, which NIR fully unrolls into
 //    registers): 19.9 / 22.2 / 22.5 / 20.3; Aᵀ 20.4/20.4/22.2/17.7, Bᵀ 19.7/22.1/23.4/23.4,

@@ -1,18 +1,20 @@
 // matmul through textures (shaders/matmul_pack_texture.wgsl + matmul_texture.wgsl): each operand
-// is copied into an rgba32float texture, then the product reads both with textureLoad. On CPU
-// adapters that is ~2x the storage-buffer kernel (matmul_texture.wgsl's header says why); on GPUs
-// the buffer kernel reads coalesced vec4s already, so the copy would only cost.
+// is copied into an rgba32float texture, then the product reads both with textureLoad. On lavapipe
+// that is ~2x the storage-buffer kernel (matmul_texture.wgsl's header says why); on GPUs the buffer
+// kernel reads coalesced vec4s already, so the copy would only cost, and SwiftShader (Chrome's
+// software adapter) compiles loads its own way and has not been timed with it.
 //
-// Which path a product takes: 'auto' (default) = textures on CPU adapters for products of at
-// least 128³ multiply-adds whose textures fit the adapter's 2-D size limit; 'always' = textures
-// whenever they fit (tests force it on small shapes); 'never' = the buffer kernels.
+// Which path a product takes: 'auto' (default) = textures on Mesa's lavapipe/llvmpipe for products
+// of at least 128³ multiply-adds whose textures fit the adapter's 2-D size limit; 'always' =
+// textures whenever they fit (tests force it on small shapes); 'never' = the buffer kernels.
 //   setMatmulTextures('always' | 'never' | 'auto')   or   WEBGRAD_MATMUL_TEXTURES=always|never|auto
+//   (Node env, or a global of that name in browsers)
 
 import { gpu } from '../device/device.js';
 import { defineParams } from './params.js';
 import { dispatch, flush, kernel } from './runtime.js';
 import { shaderSource } from './shader-source.js';
-import { classifyAdapter, matmulWorkgroupWidth } from './tuning.js';
+import { matmulWorkgroupWidth } from './tuning.js';
 import type { MatmulShape } from './matmul.js';
 import type { View } from './view.js';
 
@@ -24,6 +26,8 @@ const autoMinMacs = 128 ** 3;
 const tile = { rows: 12, cols4: 3 };
 
 const modes: readonly MatmulTextureMode[] = ['auto', 'always', 'never'];
+// Where 'auto' takes textures: Mesa's software rasterizer, as Dawn names it ("mesa software llvmpipe-…").
+const mesaPattern = /llvmpipe|lavapipe/i;
 
 function readMode(text: string | undefined, from: string): MatmulTextureMode | undefined {
   if (text === undefined || text === '') return undefined;
@@ -31,7 +35,9 @@ function readMode(text: string | undefined, from: string): MatmulTextureMode | u
   return text as MatmulTextureMode;
 }
 
-const envMode = readMode((globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.WEBGRAD_MATMUL_TEXTURES, 'WEBGRAD_MATMUL_TEXTURES');
+const fromGlobal = (globalThis as Record<string, unknown>).WEBGRAD_MATMUL_TEXTURES;
+const envMode = readMode((globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.WEBGRAD_MATMUL_TEXTURES
+  ?? (typeof fromGlobal === 'string' ? fromGlobal : undefined), 'WEBGRAD_MATMUL_TEXTURES');
 let forced: MatmulTextureMode | undefined;
 
 /** Forces matmul's operand path (tests, measurements); called with nothing, back to WEBGRAD_MATMUL_TEXTURES or 'auto'. */
@@ -62,7 +68,7 @@ export function useMatmulTextures(s: MatmulShape): boolean {
   if (!textureSizes(s).every(([w, h]) => w <= max && h <= max)) return false;
   if (mode === 'always') return true;
   const macs = s.batch.reduce((x, y) => x * y, 1) * s.M * s.N * s.K;
-  return macs >= autoMinMacs && classifyAdapter(gpu().adapterName) === 'cpu';
+  return macs >= autoMinMacs && mesaPattern.test(gpu().adapterName);
 }
 
 const MATMUL_PACK_PARAMS = defineParams('matmul_pack_texture', {

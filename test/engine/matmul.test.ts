@@ -4,7 +4,7 @@
 // every product forced through textures (matmul-texture.ts), which lavapipe takes from 128³ on.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as wg from '../../engine/index.js';
-import { matmulTextureMode, setMatmulTextures } from '../../engine/kernels/matmul-texture.js';
+import { matmulTextureMode, setMatmulTextures, useMatmulTextures } from '../../engine/kernels/matmul-texture.js';
 import { setupGpu } from '../helpers/gpu.js';
 
 beforeAll(setupGpu);
@@ -98,6 +98,36 @@ async function check(aShape: number[], bShape: number[], la: Layout, lb: Layout)
 const orientations: Array<[Layout, Layout]> = [
   ['contiguous', 'contiguous'], ['transposed', 'contiguous'], ['contiguous', 'transposed'], ['transposed', 'transposed'],
 ];
+
+describe('matmul operand path', () => {
+  const shape = (M: number, N: number, K: number, batch: number[] = []) => ({
+    M, N, K, batch, aBatchStrides: batch.map(() => M * K), bBatchStrides: batch.map(() => 0),
+  });
+  afterAll(() => setMatmulTextures());
+
+  it('auto: textures on lavapipe from 128³ multiply-adds (batches count), buffers below and elsewhere', () => {
+    setMatmulTextures('auto');
+    const mesa = /llvmpipe|lavapipe/i.test(wg.gpu().adapterName);
+    expect(useMatmulTextures(shape(128, 128, 128))).toBe(mesa);
+    expect(useMatmulTextures(shape(64, 64, 64, [8]))).toBe(mesa);
+    expect(useMatmulTextures(shape(127, 128, 128))).toBe(false);
+    expect(useMatmulTextures(shape(64, 64, 64, [7]))).toBe(false);
+  });
+
+  it('always: textures whenever they fit the 2-D size limit, never for K = 0; never: buffers', () => {
+    const max = wg.gpu().limits.maxTextureDimension2D;
+    setMatmulTextures('always');
+    expect(useMatmulTextures(shape(2, 4, 4))).toBe(true);
+    expect(useMatmulTextures(shape(2, 4, 0))).toBe(false);
+    expect(useMatmulTextures(shape(max + 1, 4, 4))).toBe(false); // A's rows
+    expect(useMatmulTextures(shape(4, 4 * max + 4, 4))).toBe(false); // B's texels along N
+    expect(useMatmulTextures(shape(4, 4, 4 * max))).toBe(false); // B's rows (K)
+    expect(useMatmulTextures(shape(8, 4, 4, [max / 4]))).toBe(false); // A's rows over the batch
+    setMatmulTextures('never');
+    expect(useMatmulTextures(shape(1024, 1024, 1024))).toBe(false);
+    expect(() => setMatmulTextures('sometimes' as never)).toThrow(/always, never|auto, always, never/);
+  });
+});
 
 for (const mode of ['never', 'always'] as const) describe(`matmul (textures: ${mode})`, () => {
   beforeAll(() => setMatmulTextures(mode));
