@@ -16,9 +16,22 @@ export async function collectGarbage(): Promise<void> {
   }
 }
 
-/** memoryStats() once the GPU is idle and unreachable tensors are collected: comparable across a loop. */
+/**
+ * memoryStats() once the GPU is idle and unreachable tensors are collected: comparable across a loop.
+ * Collects until two rounds in a row agree: a finalizer may free what holds the next unreachable
+ * tensor, and V8 runs FinalizationRegistry callbacks as tasks of its own, which a loaded machine may
+ * not reach within one macrotask (CI once saw 10 tensors of an earlier test freed only later).
+ */
 export async function settledMemory(): Promise<MemoryStats> {
   await synchronize();
   await collectGarbage();
-  return memoryStats();
+  let stats = memoryStats();
+  for (let round = 0; round < 10; round++) {
+    await collectGarbage();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const next = memoryStats();
+    if (next.liveTensors === stats.liveTensors && next.liveBytes === stats.liveBytes) return next;
+    stats = next;
+  }
+  return stats;
 }
