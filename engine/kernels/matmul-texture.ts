@@ -12,7 +12,7 @@
 
 import { gpu } from '../device/device.js';
 import { defineParams } from './params.js';
-import { dispatch, flush, kernel } from './runtime.js';
+import { clearBindGroupCache, dispatch, flush, kernel } from './runtime.js';
 import { shaderSource } from './shader-source.js';
 import { matmulWorkgroupWidth } from './tuning.js';
 import type { MatmulShape } from './matmul.js';
@@ -49,15 +49,38 @@ export function matmulTextureMode(): MatmulTextureMode {
   return forced ?? envMode ?? 'auto';
 }
 
-const isBatched = (strides: readonly number[]) => strides.some((s) => s !== 0);
 const texels = (n: number) => Math.ceil(n / 4);
 
-/** The texture sizes [width, height] the product needs: A then B. */
-function textureSizes(s: MatmulShape): [[number, number], [number, number]] {
+/**
+ * How one operand lies in its texture: `rows` rows of `cols` elements per batch matrix, stored as
+ * `rowsOut` texture rows (the rest zeros) of texels(cols) texels, `copies` matrices stacked — the
+ * whole batch when the operand has batch strides, else one matrix shared by every product.
+ */
+interface Packing {
+  rows: number;
+  rowsOut: number;
+  cols: number;
+  batched: boolean;
+  copies: number;
+  batchStrides: readonly number[];
+  width: number;
+  height: number;
+}
+
+function packing(rows: number, rowsOut: number, cols: number, batchStrides: readonly number[], batchCount: number): Packing {
+  const batched = batchStrides.some((v) => v !== 0);
+  const copies = batched ? batchCount : 1;
+  return { rows, rowsOut, cols, batched, copies, batchStrides, width: texels(cols), height: copies * rowsOut };
+}
+
+/** A's texture (rows along M, K along a row) and B's (rows along K, padded to 4, N along a row). */
+function packings(s: MatmulShape): { a: Packing; b: Packing; batchCount: number } {
   const batchCount = s.batch.reduce((x, y) => x * y, 1);
-  const aCopies = isBatched(s.aBatchStrides) ? batchCount : 1;
-  const bCopies = isBatched(s.bBatchStrides) ? batchCount : 1;
-  return [[texels(s.K), aCopies * s.M], [texels(s.N), bCopies * 4 * texels(s.K)]];
+  return {
+    a: packing(s.M, s.M, s.K, s.aBatchStrides, batchCount),
+    b: packing(s.K, 4 * texels(s.K), s.N, s.bBatchStrides, batchCount),
+    batchCount,
+  };
 }
 
 /** Whether launchMatmul should take the texture path for this product. */
@@ -65,10 +88,10 @@ export function useMatmulTextures(s: MatmulShape): boolean {
   const mode = matmulTextureMode();
   if (mode === 'never' || s.K === 0) return false;
   const max = gpu().limits.maxTextureDimension2D;
-  if (!textureSizes(s).every(([w, h]) => w <= max && h <= max)) return false;
+  const { a, b, batchCount } = packings(s);
+  if (![a, b].every((p) => p.width <= max && p.height <= max)) return false;
   if (mode === 'always') return true;
-  const macs = s.batch.reduce((x, y) => x * y, 1) * s.M * s.N * s.K;
-  return macs >= autoMinMacs && mesaPattern.test(gpu().adapterName);
+  return batchCount * s.M * s.N * s.K >= autoMinMacs && mesaPattern.test(gpu().adapterName);
 }
 
 const MATMUL_PACK_PARAMS = defineParams('matmul_pack_texture', {
@@ -101,10 +124,7 @@ const textures: Partial<Record<'a' | 'b', { texture: GPUTexture; view: GPUTextur
 function textureFor(role: 'a' | 'b', width: number, height: number): GPUTextureView {
   const held = textures[role];
   if (held && held.width >= width && held.height >= height) return held.view;
-  if (held) {
-    flush(); // recorded dispatches may still bind the old texture
-    held.texture.destroy();
-  }
+  retire(role);
   const size = { width: Math.max(width, held?.width ?? 0), height: Math.max(height, held?.height ?? 0) };
   const texture = gpu().device.createTexture({
     label: `webgrad matmul ${role.toUpperCase()}`,
@@ -116,57 +136,58 @@ function textureFor(role: 'a' | 'b', width: number, height: number): GPUTextureV
   return textures[role]!.view;
 }
 
-/** Frees the operand textures (emptyCache); the next texture product makes new ones. */
-export function releaseMatmulTextures(): void {
-  const held = Object.values(textures);
-  if (held.length === 0) return;
+/** Destroys a role's texture: after flushing, as recorded dispatches may still bind it, and with the bind groups that name it. */
+function retire(role: 'a' | 'b'): void {
+  const held = textures[role];
+  if (!held) return;
   flush();
-  for (const t of held) t.texture.destroy();
-  delete textures.a;
-  delete textures.b;
+  held.texture.destroy();
+  delete textures[role];
+  clearBindGroupCache();
 }
 
-function pack(view: View, target: GPUTextureView, rows: number, rowsOut: number, cols: number, rowDim: number, colDim: number,
-  batch: readonly number[], batchStrides: readonly number[]): void {
+/** Frees the operand textures (emptyCache); the next texture product makes new ones. */
+export function releaseMatmulTextures(): void {
+  retire('a');
+  retire('b');
+}
+
+function pack(view: View, target: GPUTextureView, p: Packing, batch: readonly number[]): void {
   const k = kernel({
     key: 'matmul:pack-texture', inputs: 1, outputs: 0, textures: ['storage-write'],
     wgsl: () => shaderSource('matmul_pack_texture', { PARAMS: MATMUL_PACK_PARAMS.wgsl }),
   });
-  const batched = isBatched(batchStrides);
-  const shape = (d: number) => (batched ? batch[d] ?? 0 : 0);
-  const stride = (d: number) => (batched ? batchStrides[d] ?? 0 : 0);
+  const shape = (d: number) => (p.batched ? batch[d] ?? 0 : 0);
+  const stride = (d: number) => (p.batched ? p.batchStrides[d] ?? 0 : 0);
+  const r = view.shape.length;
   const params = MATMUL_PACK_PARAMS.pack({
-    rows, rows_out: rowsOut, cols, texels: texels(cols), offset: view.offset,
-    row_stride: view.strides[rowDim]!, col_stride: view.strides[colDim]!,
-    batch_rank: batched ? batch.length : 0,
+    rows: p.rows, rows_out: p.rowsOut, cols: p.cols, texels: p.width, offset: view.offset,
+    row_stride: view.strides[r - 2]!, col_stride: view.strides[r - 1]!,
+    batch_rank: p.batched ? batch.length : 0,
     batch_shape0: shape(0), batch_shape1: shape(1), batch_shape2: shape(2), batch_shape3: shape(3),
     batch_stride0: stride(0), batch_stride1: stride(1), batch_stride2: stride(2), batch_stride3: stride(3),
   });
-  const copies = batched ? batch.reduce((x, y) => x * y, 1) : 1;
-  dispatch(k, [{ buffer: view.buffer }], params, [Math.ceil(texels(cols) / 64), rowsOut, copies], [target]);
+  dispatch(k, [{ buffer: view.buffer }], params, [Math.ceil(p.width / 64), p.rowsOut, p.copies], [target]);
 }
 
 /** C = A·B through textures; the caller checked useMatmulTextures(s). */
 export function launchMatmulTextures(a: View, b: View, out: View, s: MatmulShape): void {
-  const [[aw, ah], [bw, bh]] = textureSizes(s);
-  const ta = textureFor('a', aw, ah);
-  const tb = textureFor('b', bw, bh);
-  const ra = a.shape.length;
-  const rb = b.shape.length;
-  pack(a, ta, s.M, s.M, s.K, ra - 2, ra - 1, s.batch, s.aBatchStrides);
-  pack(b, tb, s.K, 4 * texels(s.K), s.N, rb - 2, rb - 1, s.batch, s.bBatchStrides);
+  const { a: pa, b: pb, batchCount } = packings(s);
+  const ta = textureFor('a', pa.width, pa.height);
+  const tb = textureFor('b', pb.width, pb.height);
+  pack(a, ta, pa, s.batch);
+  pack(b, tb, pb, s.batch);
   const wg = matmulWorkgroupWidth(s.N, 4 * tile.cols4);
   const k = kernel({
     key: `matmul:texture:${tile.rows}x${4 * tile.cols4}:wg${wg}`, inputs: 0, outputs: 1, textures: ['sampled', 'sampled'],
     wgsl: () => shaderSource('matmul_texture', { PARAMS: MATMUL_TEXTURE_PARAMS.wgsl, WG: wg }),
   });
   const params = MATMUL_TEXTURE_PARAMS.pack({
-    M: s.M, N: s.N, N4: texels(s.N), K4: texels(s.K),
-    a_batch_rows: isBatched(s.aBatchStrides) ? s.M : 0,
-    b_batch_rows: isBatched(s.bBatchStrides) ? 4 * texels(s.K) : 0,
+    M: s.M, N: s.N, N4: pb.width, K4: pa.width,
+    a_batch_rows: pa.batched ? pa.rowsOut : 0,
+    b_batch_rows: pb.batched ? pb.rowsOut : 0,
     c_offset: out.offset,
   });
-  const batchCount = s.batch.reduce((x, y) => x * y, 1);
-  const groupsX = Math.ceil(texels(s.N) / (wg * tile.cols4));
+  const groupsX = Math.ceil(pb.width / (wg * tile.cols4));
   dispatch(k, [{ buffer: out.buffer }], params, [groupsX, Math.ceil(s.M / tile.rows), batchCount], [ta, tb]);
 }

@@ -1,6 +1,6 @@
 // Launcher for shaders/matmul.wgsl (vec4, register-blocked, operands read in place in
-// either orientation) and matmul_strided.wgsl (any layout, scalar loads); large products on CPU
-// adapters go through textures instead (matmul-texture.ts).
+// either orientation) and matmul_strided.wgsl (any layout, scalar loads); on lavapipe large
+// products go through textures instead (matmul-texture.ts).
 
 import { gpu } from '../device/device.js';
 import { launchMatmulTextures, useMatmulTextures } from './matmul-texture.js';
@@ -28,6 +28,9 @@ export interface Vec4Layout {
   stride: number;
 }
 
+// The product's sizes and where A, B and C start (matmul.wgsl: in vec4s; matmul_strided.wgsl: in elements).
+const productParams = { M: 'u32', N: 'u32', K: 'u32', a_offset: 'u32', b_offset: 'u32', c_offset: 'u32' } as const;
+
 // The batch dims both kernels unflatten workgroup_id.z over (rank <= 4; dims past batch_rank are 0).
 const batchParams = {
   batch_rank: 'u32',
@@ -38,12 +41,7 @@ const batchParams = {
 
 /** shaders/matmul.wgsl's parameters (params.ts): every offset and stride in vec4s. */
 export const MATMUL_PARAMS = defineParams('matmul', {
-  M: 'u32',
-  N: 'u32',
-  K: 'u32',
-  a_offset: 'u32',
-  b_offset: 'u32',
-  c_offset: 'u32',
+  ...productParams,
   a_stride: 'u32', // A_T ? between k's : between rows
   b_stride: 'u32', // B_T ? between columns : between k's
   ...batchParams,
@@ -51,12 +49,7 @@ export const MATMUL_PARAMS = defineParams('matmul', {
 
 /** shaders/matmul_strided.wgsl's parameters (params.ts): offsets and strides in elements. */
 export const MATMUL_STRIDED_PARAMS = defineParams('matmul_strided', {
-  M: 'u32',
-  N: 'u32',
-  K: 'u32',
-  a_offset: 'u32',
-  b_offset: 'u32',
-  c_offset: 'u32',
+  ...productParams,
   a_rs: 'u32', // A's strides along M and K
   a_ks: 'u32',
   b_ks: 'u32', // B's strides along K and N

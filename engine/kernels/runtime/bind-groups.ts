@@ -4,7 +4,8 @@
 // Bind groups are cached by layout and bound buffer ranges: the pool hands a training loop the
 // same buffers every step, so after the first step creating them costs nothing.
 // A kernel may also bind textures, after its buffers (matmul_texture.wgsl reads its operands
-// through them: on lavapipe a texel fetch is one AVX2 gather, a storage-buffer load a per-lane loop).
+// through them: on lavapipe a texel fetch reads 8 lanes with vector loads, a storage-buffer load loops
+// over the lanes).
 
 import { gpu } from '../../device/device.js';
 import { paramRing, paramSlot } from './param-ring.js';
@@ -55,7 +56,7 @@ export function layoutFor(inputs: number, outputs: number, textures: readonly Te
 
 const bindGroups = new Map<string, GPUBindGroup>();
 const bindGroupLimit = 8192;
-const bufferIds = new WeakMap<GPUBuffer | GPUTextureView, number>();
+const resourceIds = new WeakMap<GPUBuffer | GPUTextureView, number>();
 const layoutIds = new WeakMap<GPUBindGroupLayout, number>();
 let nextId = 1;
 const idOf = <T extends object>(ids: WeakMap<T, number>, o: T) => {
@@ -75,8 +76,8 @@ export function bindGroupFor(device: GPUDevice, key: string, layout: GPUBindGrou
     }
     return { buffer: b.buffer, offset: b.offset ?? 0, size };
   });
-  const id = `${idOf(layoutIds, layout)}|${ranges.map((r) => `${idOf(bufferIds, r.buffer)}:${r.offset}:${r.size}`).join(',')}` +
-    textures.map((t) => `|t${idOf(bufferIds, t)}`).join('');
+  const id = `${idOf(layoutIds, layout)}|${ranges.map((r) => `${idOf(resourceIds, r.buffer)}:${r.offset}:${r.size}`).join(',')}` +
+    textures.map((t) => `|t${idOf(resourceIds, t)}`).join('');
   let group = bindGroups.get(id);
   if (group) return group;
   group = device.createBindGroup({
@@ -92,7 +93,7 @@ export function bindGroupFor(device: GPUDevice, key: string, layout: GPUBindGrou
   return group;
 }
 
-/** Forgets cached bind groups (called when pooled buffers are destroyed). */
+/** Forgets cached bind groups (called when pooled buffers or matmul's textures are destroyed). */
 export function clearBindGroupCache(): void {
   bindGroups.clear();
 }
